@@ -1,0 +1,1 @@
+"""The werkmatch HTTP API (FastAPI): thin routers over the service functions."""

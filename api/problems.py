@@ -1,0 +1,62 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from models.services import ServiceError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("werkmatch.api")
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+           422: "Unprocessable Content", 503: "Service Unavailable"}  # fmt: skip
+
+
+def install(app: FastAPI) -> None:
+    """Register handlers that turn every error into problem+json, without stack traces."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "pointer": "/" + "/".join(str(p) for p in e["loc"]),
+                "detail": e["msg"].removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
+        return problem(422, "Unprocessable Content", detail, errors=errors)
+
+    @app.exception_handler(ServiceError)
+    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+        extra = {"errors": [{"pointer": f"/body/{exc.field}", "detail": exc.detail}]} if exc.field else {}
+        return problem(exc.status, _TITLES.get(exc.status, "Error"), exc.detail, **extra)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(
+            500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw."
+        )

@@ -1,0 +1,1 @@
+"""Database models, pydantic schemas and HTTP-free service functions of werkmatch."""

@@ -1,0 +1,336 @@
+"""Pydantic schemas (``XCreate``/``XUpdate``/``XRead``) used by the API, the importer and the exporter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from matcher.enums import (
+    CandidateStatus,
+    ContractType,
+    DutchLevel,
+    EducationLevel,
+    MatchStatus,
+    OfferType,
+    Role,
+    SubscriptionKind,
+    TravelMode,
+    VacancyStatus,
+    WorkCondition,
+    WorkConstraint,
+)
+
+Postcode4 = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}$", examples=["9733"])]
+Hours = Annotated[int, Field(ge=0, le=60)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+LICENCES = {"AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"}
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are errors, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Concept(Strict):
+    """A free-text label, optionally normalised to an ESCO concept URI."""
+
+    label: str = Field(min_length=1, max_length=200, examples=["orderpicker"])
+    uri: str | None = Field(default=None, max_length=200, pattern=r"^http://data\.europa\.eu/esco/")
+
+
+class Experience(Strict):
+    """One line of work history."""
+
+    title: str = Field(min_length=1, max_length=200)
+    years: float = Field(ge=0, le=60)
+    last_year: int | None = Field(default=None, ge=1950, le=2100)
+    uri: str | None = Field(default=None, max_length=200)
+
+
+class PersonalData(Strict):
+    """Identifying details of a candidate; never used for matching, hidden from non-coaches."""
+
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=32)
+    street: str | None = Field(default=None, max_length=200)
+    postcode_full: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
+    birth_date: dt.date | None = None
+
+
+def _check_hours(lo: int, hi: int) -> None:
+    if lo > hi:
+        raise ValueError(f"hours_min ({lo}) is more than hours_max ({hi})")
+
+
+class CandidateFields(Strict):
+    """The scan fields of a candidate (arbeidsmarktwaardescan)."""
+
+    area: str = Field(min_length=1, max_length=32, description="gebied code", examples=["oost"])
+    postcode: Postcode4
+    coach_email: EmailStr | None = None
+    status: CandidateStatus = CandidateStatus.active
+    desired_occupations: list[Concept] = Field(default_factory=list, max_length=20)
+    skills: list[Concept] = Field(default_factory=list, max_length=100)
+    experience: list[Experience] = Field(default_factory=list, max_length=50)
+    education_level: EducationLevel = EducationLevel.none
+    startkwalificatie: bool = False
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    dutch_level: DutchLevel | None = None
+    driving_licences: list[str] = Field(default_factory=list, max_length=10)
+    own_transport: bool = False
+    travel_mode: TravelMode = TravelMode.bike
+    max_travel_km: float | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: int | None = Field(default=None, gt=0, le=300)
+    hours_min: Hours = 0
+    hours_max: Hours = 40
+    available_from: dt.date | None = None
+    ladder_step: int = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
+    jobcoach: bool = False
+    lks_eligible: bool = False
+    doelgroepregister: bool = False
+    constraints: list[WorkConstraint] = Field(default_factory=list)
+    about: str = Field(default="", max_length=4000, description="wat kan en wil ik")
+
+    @field_validator("driving_licences")
+    @classmethod
+    def _licences(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x.upper() not in LICENCES]
+        if bad:
+            raise ValueError(f"unknown driving licence categories: {', '.join(bad)}")
+        return sorted({x.upper() for x in v})
+
+    @model_validator(mode="after")
+    def _ranges(self) -> CandidateFields:
+        _check_hours(self.hours_min, self.hours_max)
+        return self
+
+
+class CandidateCreate(CandidateFields):
+    """A new candidate, as created by a coach or imported."""
+
+    external_id: ExternalId = Field(description="pseudonymous client number")
+    personal: PersonalData | None = None
+    consent_to_share: bool = False
+
+
+class CandidateUpdate(Strict):
+    """A partial update of a candidate's scan fields."""
+
+    area: str | None = None
+    postcode: Postcode4 | None = None
+    status: CandidateStatus | None = None
+    desired_occupations: list[Concept] | None = None
+    skills: list[Concept] | None = None
+    experience: list[Experience] | None = None
+    education_level: EducationLevel | None = None
+    startkwalificatie: bool | None = None
+    languages: list[str] | None = None
+    dutch_level: DutchLevel | None = None
+    driving_licences: list[str] | None = None
+    own_transport: bool | None = None
+    travel_mode: TravelMode | None = None
+    max_travel_km: float | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: int | None = Field(default=None, gt=0, le=300)
+    hours_min: Hours | None = None
+    hours_max: Hours | None = None
+    available_from: dt.date | None = None
+    ladder_step: int | None = Field(default=None, ge=1, le=6)
+    jobcoach: bool | None = None
+    lks_eligible: bool | None = None
+    doelgroepregister: bool | None = None
+    constraints: list[WorkConstraint] | None = None
+    about: str | None = Field(default=None, max_length=4000)
+    personal: PersonalData | None = None
+
+
+class CandidateRead(CandidateFields):
+    """A candidate in full, as their own coach sees them."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    external_id: str
+    wijk: str | None = None
+    personal: PersonalData | None = None
+    consent_to_share: bool
+    consent_recorded_at: dt.datetime | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class EmployerCreate(Strict):
+    """A new employer."""
+
+    external_id: ExternalId
+    name: str = Field(min_length=1, max_length=200)
+    kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
+    sector: str = Field(default="", max_length=100)
+    area: str = Field(min_length=1, max_length=32)
+    contact_name: str | None = Field(default=None, max_length=200)
+    contact_email: EmailStr | None = None
+    contact_phone: str | None = Field(default=None, max_length=32)
+
+
+class EmployerUpdate(Strict):
+    """A partial update of an employer."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
+    sector: str | None = Field(default=None, max_length=100)
+    area: str | None = None
+    contact_name: str | None = None
+    contact_email: EmailStr | None = None
+    contact_phone: str | None = None
+
+
+class EmployerRead(EmployerCreate):
+    """An employer as stored."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int
+
+
+class VacancyFields(Strict):
+    """What an employer offers and asks."""
+
+    title: str = Field(min_length=1, max_length=200, examples=["Orderpicker (m/v/x)"])
+    description: str = Field(default="", max_length=10000)
+    area: str = Field(min_length=1, max_length=32)
+    postcode: Postcode4
+    owner_email: EmailStr | None = None
+    occupation: Concept | None = None
+    required_skills: list[Concept] = Field(default_factory=list, max_length=50)
+    nice_skills: list[Concept] = Field(default_factory=list, max_length=50)
+    hours_min: Hours = 0
+    hours_max: Hours = 40
+    contract_type: ContractType = ContractType.none
+    offer_type: OfferType = OfferType.paid_job
+    education_level: EducationLevel = EducationLevel.none
+    driving_licence: str | None = None
+    lks_suitable: bool = False
+    banenafspraak: bool = False
+    work_conditions: list[WorkCondition] = Field(default_factory=list)
+    start_date: dt.date | None = None
+    closing_date: dt.date | None = None
+    status: VacancyStatus = VacancyStatus.open
+
+    @field_validator("driving_licence")
+    @classmethod
+    def _licence(cls, v: str | None) -> str | None:
+        if v is not None and v.upper() not in LICENCES:
+            raise ValueError(f"unknown driving licence category: {v}")
+        return v.upper() if v else None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> VacancyFields:
+        _check_hours(self.hours_min, self.hours_max)
+        if self.start_date and self.closing_date and self.closing_date < self.start_date:
+            raise ValueError("closing_date is before start_date")
+        return self
+
+
+class VacancyCreate(VacancyFields):
+    """A new vacancy; the employer is referenced by its external id (and created when given in full)."""
+
+    external_id: ExternalId
+    employer: EmployerCreate
+
+
+class VacancyUpdate(Strict):
+    """A partial update of a vacancy."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=10000)
+    occupation: Concept | None = None
+    required_skills: list[Concept] | None = None
+    nice_skills: list[Concept] | None = None
+    hours_min: Hours | None = None
+    hours_max: Hours | None = None
+    postcode: Postcode4 | None = None
+    contract_type: ContractType | None = None
+    offer_type: OfferType | None = None
+    education_level: EducationLevel | None = None
+    driving_licence: str | None = None
+    lks_suitable: bool | None = None
+    banenafspraak: bool | None = None
+    work_conditions: list[WorkCondition] | None = None
+    start_date: dt.date | None = None
+    closing_date: dt.date | None = None
+    status: VacancyStatus | None = None
+
+
+class VacancyRead(VacancyFields):
+    """A vacancy as stored."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    external_id: str
+    employer: EmployerRead
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UserCreate(Strict):
+    """A new user."""
+
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    area: str | None = None
+
+
+class UserRead(Strict):
+    """A user."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    id: int
+    email: str
+    name: str
+    role: Role
+    area: str | None = None
+    active: bool
+
+
+class WijkRead(Strict):
+    """A wijk and its postcodes."""
+
+    name: str
+    postcodes: list[str]
+
+
+class AreaRead(Strict):
+    """A gebied with its wijken."""
+
+    id: int
+    code: str
+    name: str
+    wijken: list[WijkRead]
+
+
+class MatchRead(Strict):
+    """A match as stored."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    id: int
+    candidate_id: int
+    vacancy_id: int
+    score: float
+    components: dict[str, Any]
+    explanation: dict[str, Any]
+    status: MatchStatus
+    status_reason: str | None = None
+
+
+class SubscriptionRead(Strict):
+    """A nightly e-mail subscription."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    id: int
+    kind: SubscriptionKind
+    active: bool
+    min_score: float
+    max_per_mail: int

@@ -1,0 +1,94 @@
+"""Users and personal API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.enums import Role
+from models.schemas import UserCreate, UserRead
+from models.services import Conflict, NotFound
+from models.services.areas import Geo
+from models.tables import ApiToken, User, utcnow
+
+TOKEN_PREFIX = "wm_"
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token; tokens are random, so no salt or slow hash is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_read(user: User) -> UserRead:
+    """Schema of a user."""
+    return UserRead(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        area=user.area.code if user.area else None,
+        active=user.active,
+    )
+
+
+def create_user(session: Session, *, data: UserCreate) -> User:
+    """Create a user; e-mail addresses are unique."""
+    if session.scalar(select(User).where(User.email == data.email.lower())) is not None:
+        raise Conflict(f"a user with e-mail {data.email} exists already", field="email")
+    area_id = Geo(session).area(data.area).id if data.area else None
+    if data.role in (Role.coach, Role.employer_adviser, Role.jobhunter) and area_id is None:
+        raise Conflict(f"a {data.role.value} needs a gebied", field="area")
+    user = User(email=data.email.lower(), name=data.name, role=data.role, area_id=area_id, active=True)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user_by_email(session: Session, *, email: str) -> User:
+    """The user with this e-mail address."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise NotFound(f"no user with e-mail {email}")
+    return user
+
+
+def create_token(session: Session, *, user: User, name: str = "cli", ttl_days: int = 365) -> str:
+    """Create a personal token for ``user``; the plain token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            name=name,
+            prefix=token[:10],
+            token_hash=hash_token(token),
+            expires_at=utcnow() + dt.timedelta(days=ttl_days),
+        )
+    )
+    session.flush()
+    return token
+
+
+def revoke_tokens(session: Session, *, user: User) -> int:
+    """Revoke every live token of ``user``; return how many."""
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for t in tokens:
+        t.revoked_at = utcnow()
+    return len(tokens)
+
+
+def authenticate_token(session: Session, *, token: str) -> User | None:
+    """The active user owning a live token, or None."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
+    if expires < utcnow() or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

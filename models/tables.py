@@ -1,0 +1,354 @@
+"""SQLAlchemy 2.0 typed models: the system of record of werkmatch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from matcher.enums import (
+    CandidateStatus,
+    ContractType,
+    DutchLevel,
+    EducationLevel,
+    MatchStatus,
+    NotificationStatus,
+    OfferType,
+    Role,
+    SubscriptionKind,
+    TravelMode,
+    VacancyStatus,
+)
+
+
+def _enum(cls: type) -> Enum:
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        name=f"ck_{cls.__name__.lower()}",
+    )
+
+
+def utcnow() -> dt.datetime:
+    """Timezone-aware now in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention so migrations are portable."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+Base.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TS = DateTime(timezone=True)
+
+
+class TimestampMixin:
+    """Creation and update times."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        TS, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+
+
+class Area(Base):
+    """A gebied: the city area a team of coaches and an employer adviser work in."""
+
+    __tablename__ = "areas"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    wijken: Mapped[list[Wijk]] = relationship(back_populates="area", order_by="Wijk.name")
+
+
+class Wijk(Base):
+    """A neighbourhood (wijk) within a gebied."""
+
+    __tablename__ = "wijken"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    area: Mapped[Area] = relationship(back_populates="wijken")
+    postcodes: Mapped[list[Postcode]] = relationship(back_populates="wijk", order_by="Postcode.code")
+
+
+class Postcode(Base):
+    """A 4-digit postcode area with an approximate centre point, for travel distance."""
+
+    __tablename__ = "postcodes"
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    wijk_id: Mapped[int] = mapped_column(ForeignKey("wijken.id", ondelete="CASCADE"), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    wijk: Mapped[Wijk] = relationship(back_populates="postcodes")
+
+
+class User(TimestampMixin, Base):
+    """A person using werkmatch: coach, employer adviser, jobhunter or admin."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    area: Mapped[Area | None] = relationship()
+
+
+class ApiToken(Base):
+    """A personal API token; only its SHA-256 hash is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(TS)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    user: Mapped[User] = relationship()
+
+
+class Candidate(TimestampMixin, Base):
+    """A client's matching profile (the arbeidsmarktwaardescan); personal details live apart."""
+
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    coach_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    postcode: Mapped[str] = mapped_column(ForeignKey("postcodes.code"))
+    status: Mapped[CandidateStatus] = mapped_column(_enum(CandidateStatus), default=CandidateStatus.active)
+    consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent_recorded_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    desired_occupations: Mapped[list[Any]] = mapped_column(default=list)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    experience: Mapped[list[Any]] = mapped_column(default=list)
+    education_level: Mapped[EducationLevel] = mapped_column(
+        _enum(EducationLevel), default=EducationLevel.none
+    )
+    startkwalificatie: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    dutch_level: Mapped[DutchLevel | None] = mapped_column(_enum(DutchLevel))
+    driving_licences: Mapped[list[Any]] = mapped_column(default=list)
+    own_transport: Mapped[bool] = mapped_column(Boolean, default=False)
+    travel_mode: Mapped[TravelMode] = mapped_column(_enum(TravelMode), default=TravelMode.bike)
+    max_travel_km: Mapped[float | None] = mapped_column(Float)
+    max_travel_minutes: Mapped[int | None] = mapped_column(Integer)
+    hours_min: Mapped[int] = mapped_column(Integer)
+    hours_max: Mapped[int] = mapped_column(Integer)
+    available_from: Mapped[dt.date | None] = mapped_column(Date)
+    ladder_step: Mapped[int] = mapped_column(Integer)
+    jobcoach: Mapped[bool] = mapped_column(Boolean, default=False)
+    lks_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    doelgroepregister: Mapped[bool] = mapped_column(Boolean, default=False)
+    constraints: Mapped[list[Any]] = mapped_column(default=list)
+    about: Mapped[str] = mapped_column(Text, default="")
+
+    personal: Mapped[CandidatePersonal | None] = relationship(
+        back_populates="candidate", cascade="all, delete-orphan", uselist=False, passive_deletes=True
+    )
+    area: Mapped[Area] = relationship()
+    coach: Mapped[User | None] = relationship(foreign_keys=[coach_id])
+
+
+class CandidatePersonal(Base):
+    """Name and contact details of a candidate, kept apart from the matching fields."""
+
+    __tablename__ = "candidate_personal"
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    street: Mapped[str | None] = mapped_column(String(200))
+    postcode_full: Mapped[str | None] = mapped_column(String(7))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    candidate: Mapped[Candidate] = relationship(back_populates="personal")
+
+
+class Employer(TimestampMixin, Base):
+    """A local employer that offers jobs or work-experience places."""
+
+    __tablename__ = "employers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kvk_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    sector: Mapped[str] = mapped_column(String(100), default="")
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    area: Mapped[Area] = relationship()
+
+
+class Vacancy(TimestampMixin, Base):
+    """A vacancy or work-experience place collected by an employer adviser."""
+
+    __tablename__ = "vacancies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    occupation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    required_skills: Mapped[list[Any]] = mapped_column(default=list)
+    nice_skills: Mapped[list[Any]] = mapped_column(default=list)
+    hours_min: Mapped[int] = mapped_column(Integer)
+    hours_max: Mapped[int] = mapped_column(Integer)
+    postcode: Mapped[str] = mapped_column(ForeignKey("postcodes.code"))
+    contract_type: Mapped[ContractType] = mapped_column(_enum(ContractType), default=ContractType.none)
+    offer_type: Mapped[OfferType] = mapped_column(_enum(OfferType), default=OfferType.paid_job)
+    education_level: Mapped[EducationLevel] = mapped_column(
+        _enum(EducationLevel), default=EducationLevel.none
+    )
+    driving_licence: Mapped[str | None] = mapped_column(String(8))
+    lks_suitable: Mapped[bool] = mapped_column(Boolean, default=False)
+    banenafspraak: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_conditions: Mapped[list[Any]] = mapped_column(default=list)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    closing_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[VacancyStatus] = mapped_column(_enum(VacancyStatus), default=VacancyStatus.open)
+    employer: Mapped[Employer] = relationship()
+    area: Mapped[Area] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+
+class Match(TimestampMixin, Base):
+    """A suggested pairing of a candidate and a vacancy, and what people decided about it."""
+
+    __tablename__ = "matches"
+    __table_args__ = (UniqueConstraint("candidate_id", "vacancy_id", name="uq_matches_pair"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    vacancy_id: Mapped[int] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    components: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    index_version: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[MatchStatus] = mapped_column(_enum(MatchStatus), default=MatchStatus.suggested)
+    status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    events: Mapped[list[MatchEvent]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="MatchEvent.id"
+    )
+
+
+class MatchEvent(Base):
+    """One status change of a match: who, when, why."""
+
+    __tablename__ = "match_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class MatchFeedback(Base):
+    """Relevance feedback on a match by a person, stored for learning."""
+
+    __tablename__ = "match_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class Subscription(TimestampMixin, Base):
+    """A user's subscription to the nightly e-mail of new matches."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_subscriptions_user_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SubscriptionKind] = mapped_column(_enum(SubscriptionKind))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    min_score: Mapped[float] = mapped_column(Float, default=60.0)
+    max_per_mail: Mapped[int] = mapped_column(Integer, default=20)
+
+
+class Notification(Base):
+    """The e-mail ledger: one row per (recipient, match), written before and after sending."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "match_id", name="uq_notifications_user_match"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    status: Mapped[NotificationStatus] = mapped_column(
+        _enum(NotificationStatus), default=NotificationStatus.pending
+    )
+    message_id: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(TS)
+
+
+class NightlyRun(Base):
+    """One run of the nightly job."""
+
+    __tablename__ = "nightly_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    since: Mapped[dt.datetime | None] = mapped_column(TS)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEvent(Base):
+    """Who did or saw what, when, and why; every view of a candidate profile writes one."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

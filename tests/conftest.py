@@ -1,0 +1,130 @@
+"""Shared fixtures: databases (SQLite and PostgreSQL), transactions rolled back per test, factories."""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from models.db import make_engine
+from models.migrate import upgrade
+from models.services.areas import seed_areas
+from models.services.demo import demo_users
+
+REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("WERKMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ESCO_DIR = Path(os.environ.get("WERKMATCH_ESCO_DIR", REPO.parent / "shared" / "esco"))
+
+
+def _postgres_available() -> bool:
+    if PG_URL in ("", "off"):
+        return False
+    try:
+        eng = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+POSTGRES = _postgres_available()
+if not POSTGRES:
+    warnings.warn(
+        f"PostgreSQL is not reachable at {PG_URL}: PostgreSQL tests are SKIPPED, SQLite only", stacklevel=1
+    )
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES, reason="no PostgreSQL")),
+]
+
+
+class FreshDatabase:
+    """An empty database: a SQLite file or a PostgreSQL schema of its own."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp / f'wm-{uuid.uuid4().hex[:8]}.db'}"
+            self.schema = None
+        else:
+            self.schema = f"wm_test_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+            admin.dispose()
+            sep = "&" if "?" in PG_URL else "?"
+            self.url = f"{PG_URL}{sep}options=-csearch_path%3D{self.schema}"
+
+    def engine(self) -> Engine:
+        """A new engine on this database."""
+        return make_engine(self.url)
+
+    def drop(self) -> None:
+        """Remove the database."""
+        if self.schema:
+            admin = create_engine(PG_URL)
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend under test."""
+    return str(request.param)
+
+
+@pytest.fixture
+def fresh_db(backend: str, tmp_path: Path) -> Iterator[FreshDatabase]:
+    """An empty, unmigrated database, dropped after the test."""
+    db = FreshDatabase(backend, tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated database with gebieden and demo users, shared by the session."""
+    db = FreshDatabase(backend, tmp_path_factory.mktemp("db"))
+    eng = db.engine()
+    upgrade(eng)
+    with Session(eng) as s, s.begin():
+        seed_areas(s)
+        demo_users(s)
+    yield eng
+    eng.dispose()
+    db.drop()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test."""
+    conn = engine.connect()
+    trans = conn.begin()
+    s = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield s
+    finally:
+        s.close()
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def esco_dir() -> Path:
+    """The ESCO reference folder (tests needing it are skipped loudly when it is missing)."""
+    if not ESCO_DIR.is_dir():
+        pytest.skip(f"ESCO folder {ESCO_DIR} missing")
+    return ESCO_DIR

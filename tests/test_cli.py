@@ -1,0 +1,81 @@
+"""The operator CLI against a real database: init, demo, import/export, users and tokens."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from werkmatch.cli import app
+from werkmatch.settings import get_settings
+
+
+@pytest.fixture
+def cli(fresh_db, tmp_path, monkeypatch):
+    monkeypatch.setenv("WERKMATCH_DATABASE_URL", fresh_db.url)
+    monkeypatch.setenv("WERKMATCH_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_init_demo_export_import_roundtrip(cli, tmp_path):
+    assert cli("init").exit_code == 0
+    res = cli("demo", "--candidates", "40", "--vacancies", "15")
+    assert res.exit_code == 0 and "40 candidates" in res.output
+    assert "skipping" in cli("demo").output  # idempotent
+    out = tmp_path / "c.jsonl"
+    assert cli("export", "candidates", "-o", str(out)).exit_code == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 40 and all("personal" in r for r in rows)
+    res = cli("import", "candidates", str(out))
+    assert res.exit_code == 0 and "0 created, 40 updated, 0 rejected" in res.output
+    out2 = tmp_path / "c2.jsonl"
+    cli("export", "candidates", "-o", str(out2))
+    assert out2.read_text() == out.read_text()
+
+
+def test_import_with_bad_rows_exits_nonzero_and_names_them(cli, tmp_path):
+    cli("init")
+    cli("demo", "--candidates", "1", "--vacancies", "1")
+    bad = tmp_path / "bad.jsonl"
+    good = {"external_id": "x1", "area": "zuid", "postcode": "9723", "ladder_step": 3}
+    bad.write_text(
+        json.dumps(good) + "\n" + json.dumps(good | {"external_id": "x2", "ladder_step": 9}) + "\n"
+    )
+    res = cli("import", "candidates", str(bad))
+    assert res.exit_code == 1
+    assert "line 2, field 'ladder_step'" in res.output and "nothing imported" in res.output
+    res = cli("import", "candidates", str(bad), "--skip-invalid")
+    assert res.exit_code == 0 and "1 created" in res.output
+
+
+def test_unknown_file_and_kind_give_one_line_errors(cli, tmp_path):
+    cli("init")
+    res = cli("import", "candidates", str(tmp_path / "missing.csv"))
+    assert res.exit_code == 2 and "file not found" in res.output
+    res = cli("import", "people", str(tmp_path))
+    assert res.exit_code == 2 and "unknown kind" in res.output
+
+
+def test_users_create_and_token(cli):
+    cli("init")
+    res = cli(
+        "users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west"
+    )
+    assert res.exit_code == 0, res.output
+    dup = cli(
+        "users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west"
+    )
+    assert dup.exit_code == 2 and "exists already" in dup.output
+    bad = cli("users", "create", "b@gemeente.nl", "--name", "B", "--role", "king", "--area", "west")
+    assert bad.exit_code == 2 and "role" in bad.output
+    tok = cli("users", "token", "a.coach@gemeente.nl")
+    assert tok.exit_code == 0 and tok.output.strip().startswith("wm_")
+    assert "1 token(s) revoked" in cli("users", "token", "a.coach@gemeente.nl", "--revoke").output

