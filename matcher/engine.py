@@ -1,0 +1,419 @@
+"""The matching engine: indexes candidates and vacancies and ranks them both ways, with explanations.
+
+Plain data in (``CandidateProfile``/``VacancyProfile``), ranked ``MatchResult`` out. Retrieval is a
+vector search over the concatenation [occupation, skills, full text] of each profile, so the inner
+product with a weighted query equals the weighted sum of the three cosines; the top of that list is
+then re-ranked with the full score (ESCO skill coverage, occupation match, conditions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from matcher.embedder import Embedder
+from matcher.index import FaissIndex, VectorIndex
+from matcher.profiles import CandidateProfile, Concept, VacancyProfile, candidate_texts, vacancy_texts
+from matcher.ranking import Features, MatchResult, RankingConfig, SkillMatch, offer_fits_ladder, score
+from matcher.textvectors import TextVectors
+
+
+class TaxonomyContext(Protocol):
+    """What the engine needs to know about ESCO (optional)."""
+
+    def resolve(self, labels: Sequence[str], kind: str) -> list[str | None]:
+        """ESCO URI for each free-text label, or None when no concept fits well enough."""
+        ...
+
+    def essential_skills(self, occupation_uri: str) -> set[str]:
+        """Essential skill URIs of an occupation."""
+        ...
+
+    def isco(self, occupation_uri: str) -> str:
+        """ISCO-08 unit group of an occupation ('' when unknown)."""
+        ...
+
+    def preferred(self, uri: str) -> str:
+        """Dutch preferred label of a concept ('' when unknown)."""
+        ...
+
+    def skill_label(self, uri: str) -> str:
+        """A readable label of a skill ('' when unknown)."""
+        ...
+
+
+@dataclass
+class _Prepared:
+    occ_labels: list[str]
+    occ_uris: set[str]
+    skill_labels: list[str]
+    skill_uris: set[str]
+    essential: dict[str, str] = field(default_factory=dict)  # skill uri -> occupation label it comes from
+    isco: set[str] = field(default_factory=set)
+    texts: tuple[str, str, str] = ("", "", "")
+
+
+@dataclass
+class SearchHit:
+    """A free-text search result."""
+
+    id: int
+    score: float
+
+
+def _resolve(concepts: list[Concept], kind: str, tax: TaxonomyContext | None) -> list[Concept]:
+    if tax is None:
+        return concepts
+    todo = [c.label for c in concepts if not c.uri]
+    if not todo:
+        return concepts
+    found = dict(zip(todo, tax.resolve(todo, kind), strict=True))
+    return [c if c.uri else Concept(c.label, found.get(c.label)) for c in concepts]
+
+
+class MatchEngine:
+    """Holds the profiles and indexes of both sides and ranks them."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        *,
+        config: RankingConfig | None = None,
+        taxonomy: TaxonomyContext | None = None,
+        index_factory: Callable[[int], VectorIndex] = FaissIndex,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.embedder = embedder
+        self.config = config or RankingConfig()
+        self.taxonomy = taxonomy
+        self.today = today
+        self.vectors = TextVectors(embedder)
+        dim = 3 * embedder.dim
+        self.cand_index: VectorIndex = index_factory(dim)
+        self.vac_index: VectorIndex = index_factory(dim)
+        self.candidates: dict[int, CandidateProfile] = {}
+        self.vacancies: dict[int, VacancyProfile] = {}
+        self._cprep: dict[int, _Prepared] = {}
+        self._vprep: dict[int, _Prepared] = {}
+        self._cfilter: dict[str, np.ndarray] | None = None
+        self._vfilter: dict[str, np.ndarray] | None = None
+
+    # ----------------------------------------------------------------- preparation
+    def _pref(self, uri: str | None) -> str:
+        return self.taxonomy.preferred(uri) if (self.taxonomy and uri) else ""
+
+    def _prepare_candidate(self, c: CandidateProfile) -> _Prepared:
+        tax = self.taxonomy
+        c.desired_occupations = _resolve(c.desired_occupations, "occupation", tax)
+        c.skills = _resolve(c.skills, "skill", tax)
+        occ_uris = {o.uri for o in c.desired_occupations if o.uri}
+        exp_uris = {e.uri for e in c.experience if e.uri}
+        occ_labels = [o.label for o in c.desired_occupations]
+        occ_labels += [p for p in (self._pref(u) for u in occ_uris) if p and p not in occ_labels]
+        essential: dict[str, str] = {}
+        isco: set[str] = set()
+        if tax:
+            for uri in sorted(occ_uris | exp_uris):
+                label = self._pref(uri)
+                isco.add(tax.isco(uri)) if uri in occ_uris else None
+                for s in tax.essential_skills(uri):
+                    essential.setdefault(s, label)
+        pref = {u: self._pref(u) for u in occ_uris}
+        return _Prepared(
+            occ_labels, occ_uris, [s.label for s in c.skills], {s.uri for s in c.skills if s.uri},
+            essential, isco - {""}, candidate_texts(c, pref),
+        )  # fmt: skip
+
+    def _prepare_vacancy(self, v: VacancyProfile) -> _Prepared:
+        tax = self.taxonomy
+        if v.occupation is not None and not v.occupation.uri and tax:
+            v.occupation = _resolve([v.occupation], "occupation", tax)[0]
+        elif v.occupation is None and tax:
+            uri = tax.resolve([v.title], "occupation")[0]
+            v.occupation = Concept(v.title, uri) if uri else None
+        v.required_skills = _resolve(v.required_skills, "skill", tax)
+        v.nice_skills = _resolve(v.nice_skills, "skill", tax)
+        occ_uris = {v.occupation.uri} if v.occupation and v.occupation.uri else set()
+        occ_labels = [v.title] + ([v.occupation.label] if v.occupation else [])
+        occ_labels += [p for p in (self._pref(u) for u in occ_uris) if p and p not in occ_labels]
+        isco = {tax.isco(u) for u in occ_uris} - {""} if tax else set()
+        pref = {u: self._pref(u) for u in occ_uris}
+        skills = v.required_skills + v.nice_skills
+        return _Prepared(
+            occ_labels, occ_uris, [s.label for s in skills], {s.uri for s in skills if s.uri},
+            {}, isco, vacancy_texts(v, pref),
+        )  # fmt: skip
+
+    def _vectors(self, preps: list[_Prepared], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        texts: list[str] = []
+        for p in preps:
+            texts.extend(p.texts)
+            texts.extend(p.occ_labels)
+            texts.extend(p.skill_labels)
+        self.vectors.ensure(texts, progress=progress)
+        d = self.embedder.dim
+        out = np.zeros((len(preps), 3 * d), dtype=np.float32)
+        for i, p in enumerate(preps):
+            out[i] = self.vectors.get(list(p.texts)).reshape(-1)
+        return out
+
+    # --------------------------------------------------------------------- updates
+    def upsert_candidates(
+        self, profiles: Iterable[CandidateProfile], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Add or update candidates (index and profiles)."""
+        items = list(profiles)
+        if not items:
+            return 0
+        preps = [self._prepare_candidate(c) for c in items]
+        vecs = self._vectors(preps, progress)
+        self.cand_index.upsert([c.id for c in items], vecs)
+        for c, p in zip(items, preps, strict=True):
+            self.candidates[c.id], self._cprep[c.id] = c, p
+        self._cfilter = None
+        return len(items)
+
+    def upsert_vacancies(
+        self, profiles: Iterable[VacancyProfile], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Add or update vacancies."""
+        items = list(profiles)
+        if not items:
+            return 0
+        preps = [self._prepare_vacancy(v) for v in items]
+        vecs = self._vectors(preps, progress)
+        self.vac_index.upsert([v.id for v in items], vecs)
+        for v, p in zip(items, preps, strict=True):
+            self.vacancies[v.id], self._vprep[v.id] = v, p
+        self._vfilter = None
+        return len(items)
+
+    def attach_candidates(self, profiles: Iterable[CandidateProfile]) -> int:
+        """Register candidates whose vectors are in the (loaded) index already."""
+        n = 0
+        for c in profiles:
+            p = self._prepare_candidate(c)
+            self.vectors.ensure([*p.occ_labels, *p.skill_labels])
+            self.candidates[c.id], self._cprep[c.id] = c, p
+            n += 1
+        self._cfilter = None
+        return n
+
+    def attach_vacancies(self, profiles: Iterable[VacancyProfile]) -> int:
+        """Register vacancies whose vectors are in the (loaded) index already."""
+        n = 0
+        for v in profiles:
+            p = self._prepare_vacancy(v)
+            self.vectors.ensure([*p.occ_labels, *p.skill_labels])
+            self.vacancies[v.id], self._vprep[v.id] = v, p
+            n += 1
+        self._vfilter = None
+        return n
+
+    def remove_candidates(self, ids: Iterable[int]) -> int:
+        """Remove candidates from the index and the profiles."""
+        ids = list(ids)
+        for i in ids:
+            self.candidates.pop(i, None)
+            self._cprep.pop(i, None)
+        self._cfilter = None
+        return self.cand_index.remove(ids)
+
+    def remove_vacancies(self, ids: Iterable[int]) -> int:
+        """Remove vacancies."""
+        ids = list(ids)
+        for i in ids:
+            self.vacancies.pop(i, None)
+            self._vprep.pop(i, None)
+        self._vfilter = None
+        return self.vac_index.remove(ids)
+
+    # --------------------------------------------------------------------- filters
+    def _cand_arrays(self) -> dict[str, np.ndarray]:
+        if self._cfilter is None:
+            cs = list(self.candidates.values())
+            self._cfilter = {
+                "id": np.array([c.id for c in cs], dtype=np.int64),
+                "area": np.array([c.area for c in cs], dtype=object),
+                "active": np.array([c.status == "active" for c in cs], dtype=bool),
+                "consent": np.array([c.consent for c in cs], dtype=bool),
+                "ladder": np.array([c.ladder_step for c in cs], dtype=np.int64),
+            }
+        return self._cfilter
+
+    def _vac_arrays(self) -> dict[str, np.ndarray]:
+        if self._vfilter is None:
+            vs = list(self.vacancies.values())
+            self._vfilter = {
+                "id": np.array([v.id for v in vs], dtype=np.int64),
+                "area": np.array([v.area for v in vs], dtype=object),
+                "open": np.array([v.status == "open" for v in vs], dtype=bool),
+                "offer": np.array([v.offer_type for v in vs], dtype=object),
+                "lks": np.array([v.lks_suitable for v in vs], dtype=bool),
+                "banen": np.array([v.banenafspraak for v in vs], dtype=bool),
+            }
+        return self._vfilter
+
+    def allowed_candidates(
+        self, *, areas: Sequence[str] | None = None, offer_type: str | None = None,
+        require_consent: bool = False, only_active: bool = True, ladder_filter: bool = True,
+    ) -> np.ndarray:  # fmt: skip
+        """Ids of candidates passing the filters."""
+        a = self._cand_arrays()
+        mask = np.ones(len(a["id"]), dtype=bool)
+        if areas:
+            mask &= np.isin(a["area"], list(areas))
+        if only_active:
+            mask &= a["active"]
+        if require_consent:
+            mask &= a["consent"]
+        if ladder_filter and offer_type:
+            fits = np.array([offer_fits_ladder(offer_type, s) for s in range(7)])
+            mask &= fits[np.clip(a["ladder"], 0, 6)]
+        return a["id"][mask]
+
+    def allowed_vacancies(
+        self, *, areas: Sequence[str] | None = None, offer_types: Sequence[str] | None = None,
+        ladder_step: int | None = None, only_open: bool = True, lks_only: bool = False,
+        banenafspraak_only: bool = False,
+    ) -> np.ndarray:  # fmt: skip
+        """Ids of vacancies passing the filters."""
+        a = self._vac_arrays()
+        mask = np.ones(len(a["id"]), dtype=bool)
+        if areas:
+            mask &= np.isin(a["area"], list(areas))
+        if only_open:
+            mask &= a["open"]
+        if offer_types:
+            mask &= np.isin(a["offer"], list(offer_types))
+        if ladder_step is not None:
+            mask &= np.array([offer_fits_ladder(o, ladder_step) for o in a["offer"]], dtype=bool)
+        if lks_only:
+            mask &= a["lks"]
+        if banenafspraak_only:
+            mask &= a["banen"]
+        return a["id"][mask]
+
+    # --------------------------------------------------------------------- scoring
+    def _query(self, texts_vec: np.ndarray) -> np.ndarray:
+        w = self.config.weights
+        d = self.embedder.dim
+        q = texts_vec.reshape(3, d).copy()
+        q[0] *= w.occupation + w.occupation_esco
+        q[1] *= w.skills + w.skill_coverage
+        q[2] *= w.text
+        return q.reshape(-1)
+
+    def features(self, c: CandidateProfile, v: VacancyProfile) -> Features:
+        """Similarities and skill coverage of one pair."""
+        cp, vp = self._cprep[c.id], self._vprep[v.id]
+        d = self.embedder.dim
+        ca = self.cand_index.get([c.id])[0].reshape(3, d)
+        va = self.vac_index.get([v.id])[0].reshape(3, d)
+        # Occupation: best pair of labels.
+        co = self.vectors.get(cp.occ_labels) if cp.occ_labels else np.zeros((0, d), np.float32)
+        vo = self.vectors.get(vp.occ_labels)
+        if len(co):
+            sims = co @ vo.T
+            i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+            occ_sim, pair = float(sims[i, j]), (cp.occ_labels[i], vp.occ_labels[j])
+        else:
+            occ_sim, pair = 0.0, ("", vp.occ_labels[0])
+        esco: float | None = None
+        if vp.occ_uris and cp.occ_uris:
+            if vp.occ_uris & cp.occ_uris:
+                esco = 1.0
+            elif vp.isco & cp.isco:
+                esco = 0.5
+            else:
+                esco = 0.0
+        # Skills: each required/wanted skill of the vacancy.
+        matches: list[SkillMatch] = []
+        skills = [(s, True) for s in v.required_skills] + [(s, False) for s in v.nice_skills]
+        cs_vec = self.vectors.get(cp.skill_labels) if cp.skill_labels else None
+        cs_lower = {s.lower(): s for s in cp.skill_labels}
+        for s, req in skills:
+            via = ""
+            if s.label.lower() in cs_lower:
+                via = "genoemd in profiel"
+            elif s.uri and s.uri in cp.skill_uris:
+                via = "zelfde ESCO-vaardigheid in profiel"
+            elif cs_vec is not None:
+                sims = cs_vec @ self.vectors.one(s.label)
+                j = int(np.argmax(sims))
+                if sims[j] >= self.config.skill_match_threshold:
+                    via = f"lijkt op '{cp.skill_labels[j]}'"
+            if not via and s.uri and s.uri in cp.essential:
+                via = f"hoort bij beroep '{cp.essential[s.uri]}'"
+            matches.append(SkillMatch(s.label, bool(via), via, req))
+        skills_sim = float(ca[1] @ va[1]) if cp.skill_labels and vp.skill_labels else None
+        return Features(occ_sim, pair, esco, skills_sim, float(ca[2] @ va[2]), matches)
+
+    def pair(self, candidate_id: int, vacancy_id: int) -> MatchResult:
+        """Score and explain one pair."""
+        c, v = self.candidates[candidate_id], self.vacancies[vacancy_id]
+        return score(c, v, self.features(c, v), self.config, self.today())
+
+    def _rerank(
+        self, pairs: list[tuple[CandidateProfile, VacancyProfile]], k: int, min_score: float,
+        include_ineligible: bool,
+    ) -> list[MatchResult]:  # fmt: skip
+        today = self.today()
+        results = [score(c, v, self.features(c, v), self.config, today) for c, v in pairs]
+        results = [r for r in results if (r.eligible or include_ineligible) and r.score >= min_score]
+        results.sort(key=lambda r: (not r.eligible, -r.score, r.candidate_id, r.vacancy_id))
+        return results[:k]
+
+    def rank_candidates(
+        self, vacancy_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,
+        require_consent: bool = False, ladder_filter: bool = True, include_ineligible: bool = False,
+        allowed: np.ndarray | None = None,
+    ) -> list[MatchResult]:  # fmt: skip
+        """Best candidates for a vacancy, within the gebieden given (None: whole city)."""
+        v = self.vacancies[vacancy_id]
+        ids = self.allowed_candidates(areas=areas, offer_type=v.offer_type, require_consent=require_consent,
+                                      ladder_filter=ladder_filter)  # fmt: skip
+        if allowed is not None:
+            ids = np.intersect1d(ids, allowed)
+        q = self._query(self.vac_index.get([vacancy_id])[0])
+        found, _ = self.cand_index.search(q, max(k * 3, self.config.retrieve), allowed=ids)
+        pairs = [(self.candidates[int(i)], v) for i in found]
+        return self._rerank(pairs, k, min_score, include_ineligible)
+
+    def rank_vacancies(
+        self, candidate_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,
+        offer_types: Sequence[str] | None = None, ladder_filter: bool = True, lks_only: bool = False,
+        banenafspraak_only: bool = False, include_ineligible: bool = False, allowed: np.ndarray | None = None,
+    ) -> list[MatchResult]:  # fmt: skip
+        """Best vacancies for a candidate."""
+        c = self.candidates[candidate_id]
+        ids = self.allowed_vacancies(
+            areas=areas, offer_types=offer_types, ladder_step=c.ladder_step if ladder_filter else None,
+            lks_only=lks_only, banenafspraak_only=banenafspraak_only,
+        )  # fmt: skip
+        if allowed is not None:
+            ids = np.intersect1d(ids, allowed)
+        q = self._query(self.cand_index.get([candidate_id])[0])
+        found, _ = self.vac_index.search(q, max(k * 3, self.config.retrieve), allowed=ids)
+        pairs = [(c, self.vacancies[int(i)]) for i in found]
+        return self._rerank(pairs, k, min_score, include_ineligible)
+
+    def _search(self, index: VectorIndex, text: str, k: int, allowed: np.ndarray) -> list[SearchHit]:
+        v = self.embedder.encode([text], kind="query")[0]
+        w = self.config.weights
+        q = np.concatenate([v * (w.occupation + w.occupation_esco), v * (w.skills + w.skill_coverage), v * w.text])
+        total = w.occupation + w.occupation_esco + w.skills + w.skill_coverage + w.text
+        ids, scores = index.search(q, k, allowed=allowed)
+        return [SearchHit(int(i), round(100 * self.config.calibrate(float(s) / total), 1)) for i, s in zip(ids, scores)]
+
+    def search_candidates(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
+        """Free-text search over active candidates."""
+        return self._search(self.cand_index, text, k, self.allowed_candidates(areas=areas))
+
+    def search_vacancies(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
+        """Free-text search over open vacancies."""
+        return self._search(self.vac_index, text, k, self.allowed_vacancies(areas=areas))

@@ -1,0 +1,257 @@
+"""Scoring of one candidate–vacancy pair: conditions, components, a 0–100 score and a Dutch explanation.
+
+The score is deterministic. It uses only the fields of the plain profiles (see ``profiles.py``):
+ladder step, loonkostensubsidie and doelgroepregister are filters, never part of the score, and
+neither the dates nor the gaps in a work history are used at all. See docs/ranking.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from matcher.enums import CONSTRAINT_CONFLICTS, EDUCATION_RANK
+from matcher.profiles import CandidateProfile, VacancyProfile
+
+# Which offer types fit which step of the participatieladder (a filter, never a score penalty).
+LADDER_OFFERS: dict[int, set[str]] = {
+    1: {"participation"},
+    2: {"participation"},
+    3: {"participation", "work_experience"},
+    4: {"participation", "work_experience", "learning_job"},
+    5: {"work_experience", "learning_job", "paid_job"},
+    6: {"learning_job", "paid_job"},
+}
+SPEED_KMH = {"walk": 5.0, "bike": 15.0, "public_transport": 25.0, "car": 45.0}
+OVERHEAD_MIN = {"walk": 0.0, "bike": 2.0, "public_transport": 10.0, "car": 5.0}
+DEFAULT_MAX_KM = {"walk": 3.0, "bike": 10.0, "public_transport": 25.0, "car": 40.0}
+DETOUR = 1.3
+EDU_NL = {"none": "geen diploma", "vmbo": "vmbo", "mbo1": "mbo 1", "mbo2": "mbo 2", "mbo3": "mbo 3",
+          "mbo4": "mbo 4", "hbo": "hbo", "wo": "wo"}  # fmt: skip
+CONDITION_NL = {"night_shifts": "nachtdiensten", "evening_shifts": "avonddiensten", "weekends": "weekendwerk",
+                "heavy_lifting": "zwaar tillen"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the score components (normalised over the components that apply)."""
+
+    occupation: float = 0.30
+    occupation_esco: float = 0.10
+    skill_coverage: float = 0.25
+    skills: float = 0.15
+    text: float = 0.20
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    """Everything that shapes the score; the defaults are tuned on the ESCO dev split (docs/quality.md)."""
+
+    weights: Weights = field(default_factory=Weights)
+    sim_floor: float = 0.78  # cosine at or below this counts as 0
+    sim_ceiling: float = 0.97  # cosine at or above this counts as 1
+    skill_match_threshold: float = 0.90  # cosine above which two skill labels are the same skill
+    hours_penalty: float = 15.0
+    travel_penalty: float = 12.0
+    education_penalty_per_level: float = 6.0
+    availability_penalty: float = 5.0
+    retrieve: int = 300  # candidates retrieved by vector search before re-ranking
+
+    def calibrate(self, cos: float) -> float:
+        """Map a cosine similarity to 0–1."""
+        return min(1.0, max(0.0, (cos - self.sim_floor) / (self.sim_ceiling - self.sim_floor)))
+
+
+@dataclass
+class Condition:
+    """One condition of a match: met or not, hard (filters) or soft (lowers the score)."""
+
+    code: str
+    label: str
+    met: bool | None
+    hard: bool
+    detail: str
+    penalty: float = 0.0
+
+
+@dataclass
+class SkillMatch:
+    """A required or wanted skill and how the candidate covers it."""
+
+    skill: str
+    matched: bool
+    via: str = ""
+    required: bool = True
+
+
+@dataclass
+class Features:
+    """Similarities the engine computed for a pair."""
+
+    occupation_sim: float
+    occupation_pair: tuple[str, str] = ("", "")
+    occupation_esco: float | None = None
+    skills_sim: float | None = None
+    text_sim: float = 0.0
+    skills: list[SkillMatch] = field(default_factory=list)
+
+
+@dataclass
+class MatchResult:
+    """A scored, explained pair."""
+
+    candidate_id: int
+    vacancy_id: int
+    score: float
+    components: dict[str, float | None]
+    conditions: list[Condition]
+    skills: list[SkillMatch]
+    reasons: list[str]
+    eligible: bool
+
+    def explanation(self) -> dict[str, Any]:
+        """The explanation as JSON-ready data, in Dutch."""
+        return {
+            "reasons": self.reasons,
+            "matched_skills": [{"skill": s.skill, "via": s.via} for s in self.skills if s.matched and s.required],
+            "missing_skills": [s.skill for s in self.skills if not s.matched and s.required],
+            "matched_nice_skills": [s.skill for s in self.skills if s.matched and not s.required],
+            "conditions": [asdict(c) for c in self.conditions],
+        }
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def offer_fits_ladder(offer_type: str, ladder_step: int) -> bool:
+    """Whether an offer type fits a step of the participatieladder."""
+    return offer_type in LADDER_OFFERS.get(ladder_step, set())
+
+
+def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today: dt.date) -> list[Condition]:
+    """Evaluate every condition of the pair."""
+    out: list[Condition] = []
+    # Hours: soft; the penalty grows with the gap between the two ranges.
+    gap = max(v.hours_min - c.hours_max, c.hours_min - v.hours_max, 0)
+    out.append(
+        Condition("hours", "Uren", gap == 0, False,
+                  f"vacature {v.hours_min}–{v.hours_max} uur, kandidaat {c.hours_min}–{c.hours_max} uur",
+                  cfg.hours_penalty * min(1.0, gap / 8) if gap else 0.0)
+    )  # fmt: skip
+    # Travel: soft; distance between postcode centres, with a detour factor.
+    if c.location and v.location:
+        km = haversine_km(c.location, v.location) * DETOUR
+        mode = c.travel_mode if c.travel_mode in SPEED_KMH else "bike"
+        minutes = OVERHEAD_MIN[mode] + km / SPEED_KMH[mode] * 60
+        limit_km = c.max_travel_km
+        if limit_km is None and c.max_travel_minutes is not None:
+            limit_km = max(0.0, (c.max_travel_minutes - OVERHEAD_MIN[mode]) / 60 * SPEED_KMH[mode])
+        if limit_km is None:
+            limit_km = DEFAULT_MAX_KM[mode]
+        over = km - limit_km
+        out.append(
+            Condition("travel", "Reisafstand", over <= 0, False,
+                      f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km",
+                      cfg.travel_penalty * min(1.0, 0.5 + over / max(limit_km, 1.0)) if over > 0 else 0.0)
+        )  # fmt: skip
+    else:
+        out.append(Condition("travel", "Reisafstand", None, False, "afstand onbekend"))
+    # Driving licence: hard.
+    if v.driving_licence:
+        has = v.driving_licence in c.driving_licences
+        out.append(Condition("licence", "Rijbewijs", has, True,
+                             f"rijbewijs {v.driving_licence} {'aanwezig' if has else 'gevraagd, niet aanwezig'}"))  # fmt: skip
+    # Work constraints the candidate stated: hard.
+    for constraint in c.constraints:
+        cond = CONSTRAINT_CONFLICTS.get(constraint)
+        if cond is not None and cond in v.work_conditions:
+            out.append(Condition("constraint", "Werktijden en werk", False, True,
+                                 f"vacature vraagt {CONDITION_NL.get(cond, cond)}; kandidaat kan dat niet"))  # fmt: skip
+    # Education: soft.
+    need, have = EDUCATION_RANK.get(v.education_level, 0), EDUCATION_RANK.get(c.education_level, 0)
+    if need > 0:
+        short = max(0, need - have)
+        factor = 0.5 if v.offer_type == "learning_job" else 1.0
+        out.append(
+            Condition("education", "Opleiding", short == 0, False,
+                      f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}",
+                      min(2, short) * cfg.education_penalty_per_level * factor)
+        )  # fmt: skip
+    # Availability: soft.
+    if c.available_from and v.start_date:
+        late = c.available_from > max(v.start_date, today)
+        out.append(
+            Condition("availability", "Beschikbaarheid", not late, False,
+                      f"beschikbaar vanaf {c.available_from:%d-%m-%Y}, start {v.start_date:%d-%m-%Y}",
+                      cfg.availability_penalty if late else 0.0)
+        )  # fmt: skip
+    return out
+
+
+def _mode_nl(mode: str) -> str:
+    return {"walk": "lopen", "bike": "fietsen", "public_transport": "ov", "car": "auto"}[mode]
+
+
+def score(
+    c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfig, today: dt.date
+) -> MatchResult:
+    """Combine features and conditions into a 0–100 score with reasons."""
+    w = cfg.weights
+    required = [s for s in f.skills if s.required]
+    coverage = sum(s.matched for s in required) / len(required) if required else None
+    comps: dict[str, float | None] = {
+        "occupation": cfg.calibrate(f.occupation_sim),
+        "occupation_esco": f.occupation_esco,
+        "skill_coverage": coverage,
+        "skills": cfg.calibrate(f.skills_sim) if f.skills_sim is not None else None,
+        "text": cfg.calibrate(f.text_sim),
+    }
+    weights = {"occupation": w.occupation, "occupation_esco": w.occupation_esco,
+               "skill_coverage": w.skill_coverage, "skills": w.skills, "text": w.text}  # fmt: skip
+    total_w = sum(weights[k] for k, val in comps.items() if val is not None)
+    base = sum(weights[k] * val for k, val in comps.items() if val is not None) / total_w if total_w else 0.0
+    conds = conditions(c, v, cfg, today)
+    penalty = sum(cd.penalty for cd in conds if cd.met is False and not cd.hard)
+    value = round(max(0.0, min(100.0, 100.0 * base - penalty)), 1)
+    comps["penalty"] = round(penalty, 2)
+    eligible = not any(cd.hard and cd.met is False for cd in conds)
+    return MatchResult(
+        candidate_id=c.id, vacancy_id=v.id, score=value,
+        components={k: (round(x, 4) if isinstance(x, float) else x) for k, x in comps.items()},
+        conditions=conds, skills=f.skills, reasons=_reasons(f, comps, conds, coverage, required), eligible=eligible,
+    )  # fmt: skip
+
+
+def _reasons(
+    f: Features, comps: dict[str, float | None], conds: list[Condition], coverage: float | None,
+    required: list[SkillMatch],
+) -> list[str]:  # fmt: skip
+    """The two or three strongest reasons, strongest first, in plain Dutch."""
+    scored: list[tuple[float, str]] = []
+    cand_occ, vac_occ = f.occupation_pair
+    if f.occupation_esco == 1.0:
+        scored.append((1.2, f"Gewenst beroep '{cand_occ}' is precies het beroep van de vacature"))
+    elif (comps["occupation"] or 0) >= 0.5:
+        scored.append((comps["occupation"] or 0, f"Gewenst beroep '{cand_occ}' lijkt op '{vac_occ}'"))
+    elif f.occupation_esco == 0.5:
+        scored.append((0.6, f"'{cand_occ}' valt in dezelfde beroepsgroep als '{vac_occ}'"))
+    if coverage is not None and required:
+        n = sum(s.matched for s in required)
+        if n:
+            scored.append((coverage, f"{n} van de {len(required)} gevraagde vaardigheden aanwezig"))
+    if (comps["text"] or 0) >= 0.6:
+        scored.append((comps["text"] or 0, "Profiel en vacaturetekst sluiten goed op elkaar aan"))
+    met = [cd for cd in conds if cd.met]
+    if met and len(met) == len([cd for cd in conds if cd.met is not None]):
+        scored.append((0.5, "Voldoet aan alle voorwaarden (uren, reisafstand en meer)"))
+    reasons = [text for _, text in sorted(scored, key=lambda x: -x[0])[:3]]
+    for cd in conds:
+        if cd.met is False:
+            reasons.append(f"Let op: {cd.label.lower()}: {cd.detail}")
+    return reasons or ["Weinig overeenkomst gevonden"]

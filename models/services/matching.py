@@ -1,0 +1,219 @@
+"""Bridge between the database and the matching engine: profiles, index lifecycle, stored matches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matcher.embedder import Embedder
+from matcher.engine import MatchEngine, TaxonomyContext
+from matcher.index import FaissIndex, atomic_write_dir, load_index
+from matcher.profiles import CandidateProfile, Concept, Experience, VacancyProfile
+from matcher.ranking import RankingConfig
+from models.services.areas import Geo
+from models.tables import Candidate, Vacancy
+
+log = logging.getLogger("werkmatch.index")
+MANIFEST = "manifest.json"
+
+
+def _concepts(items: list[dict[str, Any]] | None) -> list[Concept]:
+    return [Concept(i["label"], i.get("uri")) for i in items or [] if i.get("label")]
+
+
+def _stamp(ts: dt.datetime | None) -> str:
+    return ts.replace(tzinfo=None).isoformat(timespec="microseconds") if ts else ""
+
+
+def candidate_profile(c: Candidate, geo: Geo) -> CandidateProfile:
+    """The matching profile of a candidate: only matching fields, never personal data."""
+    pc = geo.postcodes.get(c.postcode)
+    return CandidateProfile(
+        id=c.id,
+        area=geo.area_by_id[c.area_id].code,
+        postcode=c.postcode,
+        location=(pc.lat, pc.lon) if pc else None,
+        status=str(c.status.value if hasattr(c.status, "value") else c.status),
+        consent=c.consent_to_share,
+        desired_occupations=_concepts(c.desired_occupations),
+        skills=_concepts(c.skills),
+        experience=[Experience(e["title"], float(e.get("years") or 0), e.get("uri")) for e in c.experience or []],
+        education_level=str(c.education_level.value if hasattr(c.education_level, "value") else c.education_level),
+        startkwalificatie=c.startkwalificatie,
+        dutch_level=str(c.dutch_level.value) if c.dutch_level else None,
+        driving_licences=list(c.driving_licences or []),
+        own_transport=c.own_transport,
+        travel_mode=str(c.travel_mode.value if hasattr(c.travel_mode, "value") else c.travel_mode),
+        max_travel_km=c.max_travel_km,
+        max_travel_minutes=c.max_travel_minutes,
+        hours_min=c.hours_min,
+        hours_max=c.hours_max,
+        available_from=c.available_from,
+        ladder_step=c.ladder_step,
+        lks_eligible=c.lks_eligible,
+        doelgroepregister=c.doelgroepregister,
+        jobcoach=c.jobcoach,
+        constraints=list(c.constraints or []),
+        about=c.about or "",
+        stamp=_stamp(c.updated_at),
+    )
+
+
+def vacancy_profile(v: Vacancy, geo: Geo) -> VacancyProfile:
+    """The matching profile of a vacancy."""
+    pc = geo.postcodes.get(v.postcode)
+    occ = v.occupation or None
+    return VacancyProfile(
+        id=v.id,
+        area=geo.area_by_id[v.area_id].code,
+        postcode=v.postcode,
+        title=v.title,
+        location=(pc.lat, pc.lon) if pc else None,
+        description=v.description or "",
+        occupation=Concept(occ["label"], occ.get("uri")) if occ and occ.get("label") else None,
+        required_skills=_concepts(v.required_skills),
+        nice_skills=_concepts(v.nice_skills),
+        hours_min=v.hours_min,
+        hours_max=v.hours_max,
+        offer_type=str(v.offer_type.value if hasattr(v.offer_type, "value") else v.offer_type),
+        education_level=str(v.education_level.value if hasattr(v.education_level, "value") else v.education_level),
+        driving_licence=v.driving_licence,
+        lks_suitable=v.lks_suitable,
+        banenafspraak=v.banenafspraak,
+        work_conditions=list(v.work_conditions or []),
+        start_date=v.start_date,
+        status=str(v.status.value if hasattr(v.status, "value") else v.status),
+        stamp=_stamp(v.updated_at),
+    )
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of both tables: counts and latest changes."""
+    c = session.execute(select(func.count(Candidate.id), func.max(Candidate.updated_at))).one()
+    v = session.execute(select(func.count(Vacancy.id), func.max(Vacancy.updated_at))).one()
+    return (c[0], _stamp(c[1]), v[0], _stamp(v[1]))
+
+
+class EngineStore:
+    """Owns the engine; keeps its indexes in step with the database and persists them atomically.
+
+    The persisted manifest records, per id, the ``updated_at`` stamp each indexed vector was made
+    from, plus the model version. On start (and before use, when the database changed), the stamps are
+    compared with the database: new or changed rows are (re-)embedded and deleted rows removed. A crash
+    between a database commit and an index save is therefore repaired on the next sync, never ignored.
+    """
+
+    def __init__(
+        self, *, embedder: Embedder, folder: Path, taxonomy: TaxonomyContext | None = None,
+        config: RankingConfig | None = None, today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:  # fmt: skip
+        self.folder = folder
+        self.engine = MatchEngine(embedder, config=config, taxonomy=taxonomy, index_factory=FaissIndex, today=today)
+        self.lock = threading.RLock()
+        self._version: tuple[Any, ...] | None = None
+        self.loaded_from_disk = False
+
+    @property
+    def index_version(self) -> str:
+        """Model version and sizes, stamped on stored matches."""
+        e = self.engine
+        return f"{e.embedder.version}:{len(e.candidates)}c:{len(e.vacancies)}v"
+
+    def load(self) -> bool:
+        """Load a persisted index made with the same model; return whether one was used."""
+        manifest = self.folder / MANIFEST
+        if not manifest.is_file():
+            return False
+        meta = json.loads(manifest.read_text())
+        e = self.engine
+        if meta.get("model_version") != e.embedder.version:
+            log.warning("index was built with another model; rebuilding")
+            return False
+        e.vectors.load(self.folder / "textvectors.npz")
+        self._disk_stamps = {"c": meta.get("candidates", {}), "v": meta.get("vacancies", {})}
+        e.cand_index = load_index(self.folder / "candidates")
+        e.vac_index = load_index(self.folder / "vacancies")
+        self.loaded_from_disk = True
+        return True
+
+    def save(self) -> None:
+        """Persist indexes, text vectors and manifest (each written beside, then renamed)."""
+        with self.lock:
+            e = self.engine
+            self.folder.mkdir(parents=True, exist_ok=True)
+            e.cand_index.save(self.folder / "candidates")
+            e.vac_index.save(self.folder / "vacancies")
+            e.vectors.save(self.folder / "textvectors.npz")
+            meta = {
+                "model_version": e.embedder.version,
+                "saved_at": dt.datetime.now(dt.UTC).isoformat(),
+                "candidates": {str(i): c.stamp for i, c in e.candidates.items()},
+                "vacancies": {str(i): v.stamp for i, v in e.vacancies.items()},
+            }
+            tmp = self.folder / (MANIFEST + ".tmp")
+            tmp.write_text(json.dumps(meta))
+            tmp.replace(self.folder / MANIFEST)
+
+    def sync(self, session: Session, *, progress: Callable[[int], None] | None = None, force: bool = False) -> dict[str, int]:
+        """Bring the engine in step with the database; return what changed."""
+        with self.lock:
+            version = data_version(session)
+            if not force and version == self._version:
+                return {"added": 0, "removed": 0}
+            e = self.engine
+            geo = Geo(session)
+            disk = getattr(self, "_disk_stamps", {"c": {}, "v": {}})
+            stats = {"added": 0, "removed": 0}
+            for model, known, disk_stamps, profile, upsert, attach, remove, index in (
+                (Candidate, e.candidates, disk["c"], candidate_profile, e.upsert_candidates, e.attach_candidates,
+                 e.remove_candidates, e.cand_index),
+                (Vacancy, e.vacancies, disk["v"], vacancy_profile, e.upsert_vacancies, e.attach_vacancies,
+                 e.remove_vacancies, e.vac_index),
+            ):  # fmt: skip
+                stamps = {i: _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
+                gone = [i for i in known if i not in stamps]
+                indexed = set(index.ids().tolist())
+                gone += [i for i in indexed if i not in stamps and i not in known]
+                if gone:
+                    stats["removed"] += remove(gone)
+                changed = [i for i, s in stamps.items() if (i not in known or known[i].stamp != s)]
+                for start in range(0, len(changed), 2000):
+                    ids = changed[start : start + 2000]
+                    rows = session.scalars(select(model).where(model.id.in_(ids))).all()
+                    profiles = [profile(r, geo) for r in rows]
+                    fresh = [p for p in profiles if p.id in indexed and disk_stamps.get(str(p.id)) == p.stamp]
+                    attach(fresh)
+                    fresh_ids = {p.id for p in fresh}
+                    stats["added"] += upsert([p for p in profiles if p.id not in fresh_ids], progress)
+                    if progress and fresh:
+                        progress(len(fresh))
+            self._disk_stamps = {"c": {}, "v": {}}
+            self._version = version
+            return stats
+
+    def refresh(self, session: Session) -> None:
+        """Sync when the database changed since the last sync (cheap check)."""
+        if data_version(session) != self._version:
+            self.sync(session)
+
+    def forget_candidate(self, candidate_id: int) -> None:
+        """Remove a deleted candidate from the in-memory index at once."""
+        with self.lock:
+            self.engine.remove_candidates([candidate_id])
+            self._version = None
+
+
+def profile_rows_areas(areas: Sequence[str] | None) -> list[str] | None:
+    """Normalise an area filter: empty means the whole city."""
+    return [a for a in areas or [] if a] or None
+
+
+__all__ = ["EngineStore", "atomic_write_dir", "candidate_profile", "vacancy_profile"]
