@@ -57,6 +57,4 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw."
-        )
+        return problem(500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw.")

@@ -53,10 +53,7 @@ class SentenceTransformerEmbedder:
         self._prompts.setdefault("passage", "passage: ")
         self._batch_size = batch_size
         self._lock = threading.Lock()
-        get_dim = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
-        )
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self._dim = int(get_dim() or 0)
         self._version = _model_version(Path(model)) if Path(model).is_dir() else str(model)
 

@@ -319,8 +319,8 @@ class MatchEngine:
         vo = self.vectors.get(vp.occ_labels)
         if len(co):
             sims = co @ vo.T
-            i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-            occ_sim, pair = float(sims[i, j]), (cp.occ_labels[i], vp.occ_labels[j])
+            bi, bj = (int(x) for x in np.unravel_index(int(np.argmax(sims)), sims.shape))
+            occ_sim, pair = float(sims[bi, bj]), (cp.occ_labels[bi], vp.occ_labels[bj])
         else:
             occ_sim, pair = 0.0, ("", vp.occ_labels[0])
         esco: float | None = None
@@ -408,7 +408,10 @@ class MatchEngine:
         q = np.concatenate([v * (w.occupation + w.occupation_esco), v * (w.skills + w.skill_coverage), v * w.text])
         total = w.occupation + w.occupation_esco + w.skills + w.skill_coverage + w.text
         ids, scores = index.search(q, k, allowed=allowed)
-        return [SearchHit(int(i), round(100 * self.config.calibrate(float(s) / total), 1)) for i, s in zip(ids, scores)]
+        return [
+            SearchHit(int(i), round(100 * self.config.calibrate(float(s) / total), 1))
+            for i, s in zip(ids, scores, strict=True)
+        ]
 
     def search_candidates(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
         """Free-text search over active candidates."""

@@ -115,9 +115,7 @@ def _split(value: str | None) -> list[str]:
 def load_esco(root: Path | None) -> Esco:
     """Load ESCO from ``root``; raise :class:`EscoNotConfigured` when it is missing."""
     if root is None or not root.is_dir():
-        raise EscoNotConfigured(
-            "ESCO is not configured: set WERKMATCH_ESCO_DIR to a folder with the ESCO CSV export"
-        )
+        raise EscoNotConfigured("ESCO is not configured: set WERKMATCH_ESCO_DIR to a folder with the ESCO CSV export")
     occ_path = _find(root, ["occupations_nl.csv"])
     if occ_path is None:
         raise EscoNotConfigured(f"no occupations_nl.csv under {root}")

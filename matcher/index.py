@@ -46,9 +46,7 @@ class VectorIndex(Protocol):
         """The stored vectors for ids (KeyError when one is missing)."""
         ...
 
-    def search(
-        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, scores) by inner product, best first; ``allowed`` restricts the ids."""
         ...
 
@@ -141,9 +139,7 @@ class NumpyIndex:
         """Stored vectors."""
         return self._vecs[[self._pos[i] for i in _as_ids(ids).tolist()]]
 
-    def search(
-        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Exact top-k."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         if allowed is not None:
@@ -251,9 +247,7 @@ class FaissIndex:
             self._index, self._dirty = index, False
         return self._index
 
-    def search(
-        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k by inner product; a small allowed set is searched exactly."""
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         if len(self._store) == 0 or k <= 0:
@@ -262,7 +256,7 @@ class FaissIndex:
             allowed = np.asarray(allowed, dtype=np.int64)
             if len(allowed) <= 50_000 or self.kind == "hnsw":
                 return self._store.search(q[0], k, allowed=allowed)
-            params = self._faiss.SearchParameters(sel=self._faiss.IDSelectorBatch(allowed))
+            params = self._faiss.SearchParameters(sel=self._faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
             scores, ids = self._ensure().search(q, min(k, len(self._store)), params=params)
         else:
             scores, ids = self._ensure().search(q, min(k, len(self._store)))

@@ -198,9 +198,7 @@ def _mode_nl(mode: str) -> str:
     return {"walk": "lopen", "bike": "fietsen", "public_transport": "ov", "car": "auto"}[mode]
 
 
-def score(
-    c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfig, today: dt.date
-) -> MatchResult:
+def score(c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfig, today: dt.date) -> MatchResult:
     """Combine features and conditions into a 0–100 score with reasons."""
     w = cfg.weights
     required = [s for s in f.skills if s.required]

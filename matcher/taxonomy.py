@@ -85,8 +85,8 @@ class Normalizer:
         concepts: list[ConceptLabels],
         vectors: TextVectors | None,
         *,
-        alpha: float = 0.6,
-        dense_floor: float = 0.75,
+        alpha: float = 0.8,
+        dense_floor: float = 0.6,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         self.concepts = concepts

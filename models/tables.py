@@ -73,9 +73,7 @@ class TimestampMixin:
     """Creation and update times."""
 
     created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, server_default=func.now())
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        TS, default=utcnow, onupdate=utcnow, server_default=func.now()
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, onupdate=utcnow, server_default=func.now())
 
 
 class Area(Base):
@@ -155,9 +153,7 @@ class Candidate(TimestampMixin, Base):
     desired_occupations: Mapped[list[Any]] = mapped_column(default=list)
     skills: Mapped[list[Any]] = mapped_column(default=list)
     experience: Mapped[list[Any]] = mapped_column(default=list)
-    education_level: Mapped[EducationLevel] = mapped_column(
-        _enum(EducationLevel), default=EducationLevel.none
-    )
+    education_level: Mapped[EducationLevel] = mapped_column(_enum(EducationLevel), default=EducationLevel.none)
     startkwalificatie: Mapped[bool] = mapped_column(Boolean, default=False)
     languages: Mapped[list[Any]] = mapped_column(default=list)
     dutch_level: Mapped[DutchLevel | None] = mapped_column(_enum(DutchLevel))
@@ -187,9 +183,7 @@ class CandidatePersonal(Base):
     """Name and contact details of a candidate, kept apart from the matching fields."""
 
     __tablename__ = "candidate_personal"
-    candidate_id: Mapped[int] = mapped_column(
-        ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True
-    )
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -235,9 +229,7 @@ class Vacancy(TimestampMixin, Base):
     postcode: Mapped[str] = mapped_column(ForeignKey("postcodes.code"))
     contract_type: Mapped[ContractType] = mapped_column(_enum(ContractType), default=ContractType.none)
     offer_type: Mapped[OfferType] = mapped_column(_enum(OfferType), default=OfferType.paid_job)
-    education_level: Mapped[EducationLevel] = mapped_column(
-        _enum(EducationLevel), default=EducationLevel.none
-    )
+    education_level: Mapped[EducationLevel] = mapped_column(_enum(EducationLevel), default=EducationLevel.none)
     driving_licence: Mapped[str | None] = mapped_column(String(8))
     lks_suitable: Mapped[bool] = mapped_column(Boolean, default=False)
     banenafspraak: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -318,9 +310,7 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
-    status: Mapped[NotificationStatus] = mapped_column(
-        _enum(NotificationStatus), default=NotificationStatus.pending
-    )
+    status: Mapped[NotificationStatus] = mapped_column(_enum(NotificationStatus), default=NotificationStatus.pending)
     message_id: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

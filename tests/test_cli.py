@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from werkmatch.cli import app
+from werkmatch.cli_engine import app
 from werkmatch.settings import get_settings
 
 
@@ -46,9 +46,7 @@ def test_import_with_bad_rows_exits_nonzero_and_names_them(cli, tmp_path):
     cli("demo", "--candidates", "1", "--vacancies", "1")
     bad = tmp_path / "bad.jsonl"
     good = {"external_id": "x1", "area": "zuid", "postcode": "9723", "ladder_step": 3}
-    bad.write_text(
-        json.dumps(good) + "\n" + json.dumps(good | {"external_id": "x2", "ladder_step": 9}) + "\n"
-    )
+    bad.write_text(json.dumps(good) + "\n" + json.dumps(good | {"external_id": "x2", "ladder_step": 9}) + "\n")
     res = cli("import", "candidates", str(bad))
     assert res.exit_code == 1
     assert "line 2, field 'ladder_step'" in res.output and "nothing imported" in res.output
@@ -66,13 +64,9 @@ def test_unknown_file_and_kind_give_one_line_errors(cli, tmp_path):
 
 def test_users_create_and_token(cli):
     cli("init")
-    res = cli(
-        "users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west"
-    )
+    res = cli("users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west")
     assert res.exit_code == 0, res.output
-    dup = cli(
-        "users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west"
-    )
+    dup = cli("users", "create", "a.coach@gemeente.nl", "--name", "A Coach", "--role", "coach", "--area", "west")
     assert dup.exit_code == 2 and "exists already" in dup.output
     bad = cli("users", "create", "b@gemeente.nl", "--name", "B", "--role", "king", "--area", "west")
     assert bad.exit_code == 2 and "role" in bad.output

@@ -86,9 +86,7 @@ def c_tokenizer(tmp_path_factory) -> Path:
     src = default_source().parent
     exe = tmp_path_factory.mktemp("e5") / "e5_tokens"
     here = Path(__file__).parent
-    subprocess.run(
-        [cc, "-O1", "-w", f"-I{src}", str(here / "e5_tokens.c"), "-o", str(exe), "-lm"], check=True
-    )
+    subprocess.run([cc, "-O1", "-w", f"-I{src}", str(here / "e5_tokens.c"), "-o", str(exe), "-lm"], check=True)
     return exe
 
 
@@ -113,8 +111,6 @@ def test_file_normaliser_is_nfkc_plus_the_listed_exceptions():
     assert (f.hidden, f.layers, f.heads, f.ffn, f.vocab, f.max_positions) == (384, 12, 12, 1536, 250037, 512)
     assert len(f.pieces) == 250002 and f.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"]
     assert len(f.normalisation) == 4837
-    exceptions = {
-        cp: out for cp, out in f.normalisation.items() if unicodedata.normalize("NFKC", chr(cp)) != out
-    }
+    exceptions = {cp: out for cp, out in f.normalisation.items() if unicodedata.normalize("NFKC", chr(cp)) != out}
     for cp, out in exceptions.items():
         assert (chr(cp) in _DROP_CHARS and out == "") or (chr(cp) in _SPACE_CHARS and out == " "), hex(cp)

@@ -53,9 +53,7 @@ def test_bad_rows_are_reported_with_line_and_field_and_nothing_is_written(sessio
 
 
 def test_hours_in_the_wrong_order_are_named(session):
-    report = import_rows(
-        session, kind="candidates", rows=_rows(candidate_payload(hours_min=30, hours_max=10))
-    )
+    report = import_rows(session, kind="candidates", rows=_rows(candidate_payload(hours_min=30, hours_max=10)))
     assert "hours_min (30) is more than hours_max (10)" in report.rejected[0].message
 
 
@@ -96,9 +94,7 @@ def test_export_import_roundtrip_jsonl_and_csv(session, tmp_path):
         session,
         kind="candidates",
         rows=_rows(
-            candidate_payload(
-                constraints=["no_night_shifts"], driving_licences=["B", "C"], languages=["Nederlands"]
-            ),
+            candidate_payload(constraints=["no_night_shifts"], driving_licences=["B", "C"], languages=["Nederlands"]),
             candidate_payload(personal=None, about='Komma, "quotes" en\nregels'),
         ),
     )

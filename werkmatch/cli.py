@@ -14,9 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-app = typer.Typer(
-    help="werkmatch: kandidaten en vacatures matchen (operator commands).", no_args_is_help=True
-)
+app = typer.Typer(help="werkmatch: kandidaten en vacatures matchen (operator commands).", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
 model_app = typer.Typer(help="Build the embedding model.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -30,7 +28,8 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _progress() -> Progress:
+def progress_bar() -> Progress:
+    """A progress bar on stderr, shown only in a terminal."""
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=not sys.stderr.isatty(),
@@ -67,7 +66,7 @@ def demo(
         if has_demo_data(session) and not reset:
             typer.echo("demo data present already; skipping (use --reset to add more)")
             return
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("kandidaten", total=candidates)
             counts = load_demo(
                 session, candidates=candidates, vacancies=vacancies, seed=seed, esco=esco_or_none(),
@@ -81,9 +80,7 @@ def import_(
     kind: Annotated[str, typer.Argument(help="candidates or vacancies")],
     file: Annotated[Path, typer.Argument(help="JSONL or CSV file")],
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the name)")] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option(help="import the valid rows even if some are rejected")
-    ] = False,
+    skip_invalid: Annotated[bool, typer.Option(help="import the valid rows even if some are rejected")] = False,
 ) -> None:
     """Import candidates or vacancies; every row is validated, all in one transaction."""
     from models.services import ServiceError
@@ -104,8 +101,7 @@ def import_(
         err.print(f"rejected {e}", highlight=False, soft_wrap=True)
     if report.written:
         typer.echo(
-            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-            f"{len(report.rejected)} rejected"
+            f"{report.rows} rows: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected"
         )
     else:
         raise fail(f"{len(report.rejected)} problem(s) in {report.rows} rows; nothing imported "
@@ -225,5 +221,12 @@ def serve(
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Entry point: register the engine commands, then run."""
+    import werkmatch.cli_engine  # noqa: F401  (registers index, taxonomy and eval commands)
+
     app()
+
+
+if __name__ == "__main__":
+    main()

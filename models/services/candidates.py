@@ -50,9 +50,7 @@ def upsert_candidate(
     geo = geo or Geo(session)
     refs = check_candidate(session, data=data, geo=geo)
     cand = session.scalar(
-        select(Candidate)
-        .where(Candidate.external_id == data.external_id)
-        .options(selectinload(Candidate.personal))
+        select(Candidate).where(Candidate.external_id == data.external_id).options(selectinload(Candidate.personal))
     )
     created = cand is None
     if cand is None:

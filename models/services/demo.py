@@ -211,9 +211,7 @@ class DemoGenerator:
             "hours_min": hours_min,
             "hours_max": hours_max,
             "postcode": postcode,
-            "contract_type": (
-                ContractType.temporary if offer == OfferType.paid_job else ContractType.none
-            ).value,
+            "contract_type": (ContractType.temporary if offer == OfferType.paid_job else ContractType.none).value,
             "offer_type": offer,
             "education_level": occ["education"],
             "driving_licence": occ.get("licence"),

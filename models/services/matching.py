@@ -162,7 +162,9 @@ class EngineStore:
             tmp.write_text(json.dumps(meta))
             tmp.replace(self.folder / MANIFEST)
 
-    def sync(self, session: Session, *, progress: Callable[[int], None] | None = None, force: bool = False) -> dict[str, int]:
+    def sync(
+        self, session: Session, *, progress: Callable[[int], None] | None = None, force: bool = False
+    ) -> dict[str, int]:
         """Bring the engine in step with the database; return what changed."""
         with self.lock:
             version = data_version(session)

@@ -74,9 +74,7 @@ def create_token(session: Session, *, user: User, name: str = "cli", ttl_days: i
 
 def revoke_tokens(session: Session, *, user: User) -> int:
     """Revoke every live token of ``user``; return how many."""
-    tokens = session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-    ).all()
+    tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
     for t in tokens:
         t.revoked_at = utcnow()
     return len(tokens)

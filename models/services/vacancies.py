@@ -35,9 +35,7 @@ def upsert_employer(session: Session, *, data: EmployerCreate, geo: Geo) -> Empl
     if data.kvk_number:
         other = session.scalar(select(Employer).where(Employer.kvk_number == data.kvk_number))
         if other is not None and (emp is None or other.id != emp.id):
-            raise Invalid(
-                f"KvK number {data.kvk_number} belongs to employer {other.external_id}", field="kvk_number"
-            )
+            raise Invalid(f"KvK number {data.kvk_number} belongs to employer {other.external_id}", field="kvk_number")
     if emp is None:
         emp = Employer(external_id=data.external_id)
         session.add(emp)

@@ -100,9 +100,7 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
-        sa.ForeignKeyConstraint(
-            ["area_id"], ["areas.id"], name=op.f("fk_users_area_id_areas"), ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_users_area_id_areas"), ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
@@ -114,9 +112,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["area_id"], ["areas.id"], name=op.f("fk_wijken_area_id_areas"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_wijken_area_id_areas"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_wijken")),
     )
     with op.batch_alter_table("wijken", schema=None) as batch_op:
@@ -329,9 +325,7 @@ def upgrade() -> None:
             name=op.f("fk_candidates_consent_recorded_by_id_users"),
             ondelete="SET NULL",
         ),
-        sa.ForeignKeyConstraint(
-            ["postcode"], ["postcodes.code"], name=op.f("fk_candidates_postcode_postcodes")
-        ),
+        sa.ForeignKeyConstraint(["postcode"], ["postcodes.code"], name=op.f("fk_candidates_postcode_postcodes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_candidates")),
         sa.UniqueConstraint("external_id", name=op.f("uq_candidates_external_id")),
     )
@@ -433,15 +427,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.ForeignKeyConstraint(["area_id"], ["areas.id"], name=op.f("fk_vacancies_area_id_areas")),
-        sa.ForeignKeyConstraint(
-            ["employer_id"], ["employers.id"], name=op.f("fk_vacancies_employer_id_employers")
-        ),
+        sa.ForeignKeyConstraint(["employer_id"], ["employers.id"], name=op.f("fk_vacancies_employer_id_employers")),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["users.id"], name=op.f("fk_vacancies_owner_id_users"), ondelete="SET NULL"
         ),
-        sa.ForeignKeyConstraint(
-            ["postcode"], ["postcodes.code"], name=op.f("fk_vacancies_postcode_postcodes")
-        ),
+        sa.ForeignKeyConstraint(["postcode"], ["postcodes.code"], name=op.f("fk_vacancies_postcode_postcodes")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vacancies")),
         sa.UniqueConstraint("external_id", name=op.f("uq_vacancies_external_id")),
     )

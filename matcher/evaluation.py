@@ -1,0 +1,255 @@
+"""Evaluation tasks built from ESCO alone (no user data): taxonomy normalisation and ranking.
+
+Both split their items into a dev half (used to tune) and a test half (reported). Every number in
+docs/quality.md comes from ``werkmatch eval taxonomy`` and ``werkmatch eval ranking``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from matcher.embedder import Embedder
+from matcher.engine import MatchEngine, TaxonomyContext
+from matcher.esco import Esco
+from matcher.index import NumpyIndex
+from matcher.profiles import CandidateProfile, Concept, VacancyProfile, candidate_texts, vacancy_texts
+from matcher.ranking import RankingConfig, Weights
+from matcher.taxonomy import Bm25, ConceptLabels, Mode, Normalizer, mrr, ndcg_at, ranks_of, recall_at
+from matcher.textvectors import TextVectors
+
+TODAY = dt.date(2026, 1, 1)
+
+
+def _split(items: list[Any]) -> tuple[list[Any], list[Any]]:
+    half = len(items) // 2
+    return items[:half], items[half:]
+
+
+# ------------------------------------------------------------------------------------------ taxonomy
+def evaluate_taxonomy(
+    esco: Esco, embedder: Embedder, *, n_queries: int = 1000, seed: int = 7, vectors: TextVectors | None = None
+) -> dict[str, Any]:
+    """Held-out alternative labels → occupation; the held-out label is removed from the index."""
+    rng = random.Random(seed)
+    occs = sorted((o for o in esco.occupations.values() if o.alt), key=lambda o: o.uri)
+    chosen = rng.sample(occs, min(n_queries, len(occs)))
+    held: dict[str, str] = {}
+    for o in chosen:
+        options = [a for a in o.alt if a.lower() != o.preferred.lower()]
+        if options:
+            held[o.uri] = rng.choice(options)
+    concepts = [
+        ConceptLabels(o.uri, o.preferred, [lab for lab in o.labels if lab != held.get(o.uri)])
+        for o in esco.occupations.values()
+    ]
+    vectors = vectors or TextVectors(embedder)
+    norm = Normalizer(concepts, vectors)
+    items = list(held.items())
+    dev, test = _split(items)
+    results: dict[str, Any] = {"task": "held-out ESCO alternative label -> occupation", "queries_dev": len(dev),
+                               "queries_test": len(test), "concepts": len(concepts), "seed": seed}  # fmt: skip
+    # Tune alpha and the dense floor on dev.
+    best = (-1.0, 0.6, 0.75)
+    for alpha in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        for floor in (0.6, 0.65, 0.7, 0.75, 0.8):
+            norm.alpha, norm.dense_floor = alpha, floor
+            r = ranks_of(norm.search([q for _, q in dev], top=10), [u for u, _ in dev])
+            best = max(best, (mrr(r) + recall_at(r, 10), alpha, floor))
+    norm.alpha, norm.dense_floor = best[1], best[2]
+    results["tuned"] = {"alpha": best[1], "dense_floor": best[2], "dev_mrr_plus_recall10": round(best[0], 4)}
+    table = {}
+    modes: tuple[Mode, ...] = ("bm25", "tfidf", "dense", "hybrid")
+    for mode in modes:
+        r = ranks_of(norm.search([q for _, q in test], top=10, mode=mode), [u for u, _ in test])
+        table[mode] = {"recall@1": round(recall_at(r, 1), 4), "recall@10": round(recall_at(r, 10), 4),
+                       "mrr": round(mrr(r), 4)}  # fmt: skip
+    results["test"] = table
+    return results
+
+
+# ------------------------------------------------------------------------------------------- ranking
+def _dutch_essentials(esco: Esco, uri: str) -> list[str]:
+    out = []
+    for s in esco.essential.get(uri, []):
+        skill = esco.skills.get(s)
+        if skill is not None and skill.dutch:
+            out.append(skill.preferred)
+    return sorted(set(out))
+
+
+def build_ranking_task(
+    esco: Esco, *, n_occupations: int, seed: int
+) -> tuple[list[VacancyProfile], list[CandidateProfile], dict[int, str], dict[int, str]]:
+    """Vacancies (title, description, essential skills) and two profiles per occupation."""
+    rng = random.Random(seed)
+    pool = sorted(
+        (o for o in esco.occupations.values() if len(o.labels) >= 3 and len(_dutch_essentials(esco, o.uri)) >= 4),
+        key=lambda o: o.uri,
+    )
+    chosen = rng.sample(pool, min(n_occupations, len(pool)))
+    all_skills = sorted({s for o in pool for s in _dutch_essentials(esco, o.uri)})
+    vacancies: list[VacancyProfile] = []
+    candidates: list[CandidateProfile] = []
+    v_occ: dict[int, str] = {}
+    c_occ: dict[int, str] = {}
+    places = [("9711", (53.2205, 6.5685)), ("9733", (53.247, 6.601)), ("9743", (53.2225, 6.523)),
+              ("9723", (53.197, 6.562)), ("9751", (53.173, 6.606))]  # fmt: skip
+    for n, o in enumerate(chosen):
+        skills = _dutch_essentials(esco, o.uri)
+        desc = o.description.split(". ")[0].strip().rstrip(".") + "." if o.description else ""
+        pc, loc = rng.choice(places)
+        hours = rng.choice([(16, 24), (24, 32), (32, 40)])
+        vid = n + 1
+        vacancies.append(VacancyProfile(
+            id=vid, area="stad", postcode=pc, location=loc, title=o.preferred, description=desc,
+            required_skills=[Concept(s) for s in rng.sample(skills, min(4, len(skills)))],
+            hours_min=hours[0], hours_max=hours[1], offer_type="paid_job",
+        ))  # fmt: skip
+        v_occ[vid] = o.uri
+        labels = [lab for lab in o.labels if lab.lower() != o.preferred.lower()]
+        for j in range(2):
+            cid = 2 * n + j + 1
+            own = rng.sample(skills, max(1, len(skills) // 2))
+            noise = rng.sample(all_skills, 2)
+            pc, loc = rng.choice(places)
+            lo = rng.choice([8, 16, 24, 32])
+            candidates.append(CandidateProfile(
+                id=cid, area="stad", postcode=pc, location=loc,
+                desired_occupations=[Concept(labels[j % len(labels)])],
+                skills=[Concept(s) for s in own + noise],
+                hours_min=lo, hours_max=min(40, lo + 16), travel_mode=rng.choice(["bike", "car", "public_transport"]),
+                max_travel_km=25.0, ladder_step=6,
+                about=f"Ik wil graag werken als {labels[j % len(labels)]}.",
+            ))  # fmt: skip
+            c_occ[cid] = o.uri
+    return vacancies, candidates, v_occ, c_occ
+
+
+def _gain(esco: Esco, a: str, b: str) -> float:
+    if a == b:
+        return 2.0
+    oa, ob = esco.occupations.get(a), esco.occupations.get(b)
+    return 1.0 if oa and ob and oa.isco and oa.isco == ob.isco else 0.0
+
+
+def _metrics(
+    esco: Esco, ranked: dict[int, list[int]], q_occ: dict[int, str], d_occ: dict[int, str]
+) -> dict[str, float]:
+    nd, rc = [], []
+    for q, docs in ranked.items():
+        gains = [_gain(esco, q_occ[q], d_occ[d]) for d in docs]
+        ideal = [_gain(esco, q_occ[q], d_occ[d]) for d in d_occ]
+        nd.append(ndcg_at(gains, ideal, 10))
+        relevant = sum(1 for d in d_occ if d_occ[d] == q_occ[q])
+        rc.append(sum(1 for d in docs[:20] if d_occ[d] == q_occ[q]) / relevant if relevant else 0.0)
+    return {"ndcg@10": round(float(np.mean(nd)), 4), "recall@20": round(float(np.mean(rc)), 4)}
+
+
+def _engine(embedder: Embedder, tax: TaxonomyContext | None, cfg: RankingConfig, vectors: TextVectors) -> MatchEngine:
+    e = MatchEngine(embedder, config=cfg, taxonomy=tax, index_factory=NumpyIndex, today=lambda: TODAY)
+    e.vectors = vectors
+    return e
+
+
+def _hybrid(e: MatchEngine, vs: list[VacancyProfile], cs: list[CandidateProfile]) -> tuple[dict, dict]:
+    v2c = {v.id: [r.candidate_id for r in e.rank_candidates(v.id, k=20, ladder_filter=False,
+                                                             include_ineligible=True)] for v in vs}  # fmt: skip
+    c2v = {c.id: [r.vacancy_id for r in e.rank_vacancies(c.id, k=20, ladder_filter=False,
+                                                           include_ineligible=True)] for c in cs}  # fmt: skip
+    return v2c, c2v
+
+
+def evaluate_ranking(
+    esco: Esco, embedder: Embedder, tax: TaxonomyContext | None, *, n_occupations: int = 300, seed: int = 11,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """nDCG@10 and recall@20 both ways for BM25, dense and the hybrid engine; weights tuned on dev."""
+    vs, cs, v_occ, c_occ = build_ranking_task(esco, n_occupations=n_occupations, seed=seed)
+    half = len(vs) // 2
+    dev_v = [v for v in vs if v.id <= half]
+    test_v = [v for v in vs if v.id > half]
+    dev_c = [c for c in cs if (c.id + 1) // 2 <= half]
+    test_c = [c for c in cs if (c.id + 1) // 2 > half]
+    vectors = TextVectors(embedder)
+    out: dict[str, Any] = {"task": "ESCO vacancies vs profiles from other labels of the same occupation",
+                           "seed": seed, "occupations": len(vs), "dev": {"vacancies": len(dev_v), "candidates": len(dev_c)},
+                           "test": {"vacancies": len(test_v), "candidates": len(test_c)}}  # fmt: skip
+    grid = [
+        RankingConfig(),
+        RankingConfig(weights=Weights(0.35, 0.15, 0.25, 0.10, 0.15)),
+        RankingConfig(weights=Weights(0.25, 0.10, 0.30, 0.15, 0.20)),
+        RankingConfig(weights=Weights(0.40, 0.10, 0.20, 0.10, 0.20)),
+        RankingConfig(weights=Weights(0.30, 0.20, 0.20, 0.10, 0.20)),
+        RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20), skill_match_threshold=0.93),
+        RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20), skill_match_threshold=0.87),
+    ]
+    # Tune on dev.
+    best_cfg, best_val = grid[0], -1.0
+    for cfg in grid:
+        e = _engine(embedder, tax, cfg, vectors)
+        e.upsert_vacancies([replace(v) for v in dev_v], progress)
+        e.upsert_candidates([replace(c) for c in dev_c], progress)
+        v2c, c2v = _hybrid(e, dev_v, dev_c)
+        val = _metrics(esco, v2c, v_occ, c_occ)["ndcg@10"] + _metrics(esco, c2v, c_occ, v_occ)["ndcg@10"]
+        if val > best_val:
+            best_cfg, best_val = cfg, val
+    out["tuned"] = {"weights": vars(best_cfg.weights), "skill_match_threshold": best_cfg.skill_match_threshold,
+                    "dev_ndcg_sum": round(best_val, 4)}  # fmt: skip
+    # Report on test.
+    table: dict[str, Any] = {}
+    e = _engine(embedder, tax, best_cfg, vectors)
+    e.upsert_vacancies([replace(v) for v in test_v], progress)
+    e.upsert_candidates([replace(c) for c in test_c], progress)
+    v2c, c2v = _hybrid(e, test_v, test_c)
+    table["hybrid (engine)"] = _both(esco, v2c, c2v, v_occ, c_occ)
+    e0 = _engine(embedder, None, best_cfg, vectors)
+    e0.upsert_vacancies([replace(v) for v in test_v])
+    e0.upsert_candidates([replace(c) for c in test_c])
+    table["hybrid without ESCO"] = _both(esco, *_hybrid(e0, test_v, test_c), v_occ, c_occ)
+    # Dense only: cosine of the full texts.
+    vt = [vacancy_texts(v)[2] for v in test_v]
+    ct = [candidate_texts(c)[2] for c in test_c]
+    sims = vectors.get(vt) @ vectors.get(ct).T
+    table["dense only (full text)"] = _both(
+        esco, _top(sims, test_v, test_c), _top(sims.T, test_c, test_v), v_occ, c_occ
+    )
+    # BM25 only.
+    b_c = Bm25(ct).scores(vt)
+    b_v = Bm25(vt).scores(ct)
+    table["bm25 only (full text)"] = _both(esco, _top(b_c, test_v, test_c), _top(b_v, test_c, test_v), v_occ, c_occ)
+    out["results"] = table
+    return out
+
+
+def _top(sims: np.ndarray, queries: list[Any], docs: list[Any]) -> dict[int, list[int]]:
+    ids = np.array([d.id for d in docs])
+    return {q.id: ids[np.lexsort((ids, -sims[i]))][:20].tolist() for i, q in enumerate(queries)}
+
+
+def _both(esco: Esco, v2c: dict, c2v: dict, v_occ: dict[int, str], c_occ: dict[int, str]) -> dict[str, Any]:
+    return {"candidates_for_vacancy": _metrics(esco, v2c, v_occ, c_occ),
+            "vacancies_for_candidate": _metrics(esco, c2v, c_occ, v_occ)}  # fmt: skip
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A plain-text table of an evaluation result."""
+    lines = [f"# {result['task']}"]
+    for k in ("seed", "tuned"):
+        if k in result:
+            lines.append(f"{k}: {result[k]}")
+    rows = (
+        result.get("test")
+        if isinstance(result.get("test"), dict) and "bm25" in result["test"]
+        else result.get("results")
+    )
+    for name, vals in (rows or {}).items():
+        flat = {f"{a}.{b}" if isinstance(v, dict) else a: x for a, v in vals.items()
+                for b, x in (v.items() if isinstance(v, dict) else [(None, v)])}  # fmt: skip
+        lines.append(f"{name:28s} " + "  ".join(f"{k}={x:.4f}" for k, x in flat.items()))
+    return "\n".join(lines)

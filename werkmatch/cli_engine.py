@@ -1,0 +1,159 @@
+"""CLI commands of the matching engine: index, taxonomy, evaluation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from werkmatch.cli import app, err, fail, progress_bar
+
+index_app = typer.Typer(help="Build and inspect the vector indexes.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Normalise occupations and skills to ESCO.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate taxonomy and ranking quality on tasks built from ESCO.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(eval_app, name="eval")
+
+
+@index_app.command("build")
+def index_build(force: Annotated[bool, typer.Option(help="re-check every row, not only changed ones")] = False) -> None:
+    """Bring the indexes in step with the database and save them."""
+    from werkmatch.context import transaction
+    from werkmatch.runtime import make_store
+
+    store = make_store()
+    with transaction() as session, progress_bar() as bar:
+        task = bar.add_task("indexeren", total=None)
+        stats = store.sync(session, progress=lambda n: bar.advance(task, n), force=force)
+    store.save()
+    e = store.engine
+    typer.echo(
+        f"index: {len(e.candidates)} candidates, {len(e.vacancies)} vacancies "
+        f"({stats['added']} (re)indexed, {stats['removed']} removed); model {e.embedder.version}"
+    )
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """Say whether the saved index is in step with the database."""
+    from sqlalchemy import select
+
+    from models.services.matching import MANIFEST, _stamp
+    from models.tables import Candidate, Vacancy
+    from werkmatch.context import transaction
+    from werkmatch.settings import get_settings
+
+    folder = get_settings().resolved_index_dir
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise fail(f"no index at {folder}: run `werkmatch index build`", 1)
+    meta = json.loads(manifest.read_text())
+    stale = 0
+    with transaction() as session:
+        for model, key in ((Candidate, "candidates"), (Vacancy, "vacancies")):
+            db = {str(i): _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
+            stale += sum(1 for i, s in db.items() if meta[key].get(i) != s)
+            stale += sum(1 for i in meta[key] if i not in db)
+    state = "current" if stale == 0 else f"STALE ({stale} rows differ)"
+    typer.echo(f"index {state}: {len(meta['candidates'])} candidates, {len(meta['vacancies'])} vacancies, "
+               f"model {meta['model_version']}, saved {meta['saved_at']}")  # fmt: skip
+    if stale:
+        raise typer.Exit(1)
+
+
+@taxonomy_app.command("normalize")
+def taxonomy_normalize(
+    kind: Annotated[str, typer.Option(help="occupation or skill")],
+    input: Annotated[Path, typer.Option("--input", "-i", help="lines: id<TAB>text ('-' for stdin)")],
+    top: Annotated[int, typer.Option(min=1, max=100, help="suggestions per line")] = 5,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid, dense, tfidf or bm25")] = "hybrid",
+) -> None:
+    """Write id<TAB>rank<TAB>concept_uri<TAB>preferred_label<TAB>score for each input line."""
+    from matcher.esco import EscoNotConfigured
+    from werkmatch.runtime import load_taxonomy
+
+    if kind not in ("occupation", "skill"):
+        raise fail(f"unknown kind '{kind}': use occupation or skill")
+    if mode not in ("hybrid", "dense", "tfidf", "bm25"):
+        raise fail(f"unknown mode '{mode}'")
+    if str(input) != "-" and not input.is_file():
+        raise fail(f"file not found: {input}")
+    text = sys.stdin.read() if str(input) == "-" else input.read_text(encoding="utf-8")
+    rows: list[tuple[str, str]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise fail(f"line {n}: expected 'id<TAB>text'")
+        rows.append((parts[0].strip(), parts[1].strip()))
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("ESCO laden", total=None)
+            tax = load_taxonomy(progress=lambda k: bar.advance(task, k))
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    hits = tax.normalizer(kind).search([t for _, t in rows], top=top, mode=mode)  # type: ignore[arg-type]
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for (rid, _), hs in zip(rows, hits, strict=True):
+            for rank, h in enumerate(hs, start=1):
+                out.write(f"{rid}\t{rank}\t{h.uri}\t{h.label}\t{h.score:.4f}\n")
+    finally:
+        if output:
+            out.close()
+
+
+@eval_app.command("taxonomy")
+def eval_taxonomy(
+    queries: Annotated[int, typer.Option(min=20, help="held-out labels to evaluate")] = 1000,
+    seed: Annotated[int, typer.Option()] = 7,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
+) -> None:
+    """Held-out ESCO alternative labels → their occupation: recall@1/10 and MRR per method."""
+    from matcher.esco import EscoNotConfigured
+    from matcher.evaluation import evaluate_taxonomy, format_table
+    from werkmatch.context import esco
+    from werkmatch.runtime import load_embedder, load_taxonomy
+
+    try:
+        data = esco()
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    vectors = load_taxonomy().occupations.vectors
+    result = evaluate_taxonomy(data, load_embedder(), n_queries=queries, seed=seed, vectors=vectors)
+    typer.echo(format_table(result))
+    if output:
+        output.write_text(json.dumps(result, indent=2))
+
+
+@eval_app.command("ranking")
+def eval_ranking(
+    occupations: Annotated[int, typer.Option(min=20, help="occupations in the task")] = 300,
+    seed: Annotated[int, typer.Option()] = 11,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
+) -> None:
+    """Vacancies and profiles built from ESCO: nDCG@10 and recall@20 both ways, per method."""
+    from matcher.esco import EscoNotConfigured
+    from matcher.evaluation import evaluate_ranking, format_table
+    from werkmatch.context import esco
+    from werkmatch.runtime import load_embedder, load_taxonomy
+
+    try:
+        data = esco()
+        tax = load_taxonomy()
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    with progress_bar() as bar:
+        task = bar.add_task("evalueren", total=None)
+        result = evaluate_ranking(data, load_embedder(), tax, n_occupations=occupations, seed=seed,
+                                  progress=lambda k: bar.advance(task, k))  # fmt: skip
+    typer.echo(format_table(result))
+    if output:
+        output.write_text(json.dumps(result, indent=2))
+    err.print("done")
