@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from models.db import session_factory
+from models.services.matching import EngineStore
+from models.tables import User
 from werkmatch.settings import Settings
+
+_store_lock = threading.Lock()
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -26,3 +31,39 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_current_user(request: Request, session: SessionDep) -> User:
+    """The authenticated user; 401 otherwise."""
+    user = request.app.state.authenticator.authenticate(request, session)
+    if user is None:
+        raise HTTPException(401, "missing, invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    request.state.user_id = user.id
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def ensure_store(app: object, session: Session) -> EngineStore:
+    """The engine store, created on first use and kept in step with the database."""
+    state = app.state  # type: ignore[attr-defined]
+    if state.store is None:
+        with _store_lock:
+            if state.store is None:
+                from werkmatch.runtime import make_store
+
+                store = make_store(state.settings)
+                store.sync(session)
+                state.store = store
+    current: EngineStore = state.store
+    current.refresh(session)
+    return current
+
+
+def get_store(request: Request, session: SessionDep) -> EngineStore:
+    """The engine store for this request."""
+    return ensure_store(request.app, session)
+
+
+StoreDep = Annotated[EngineStore, Depends(get_store)]

@@ -2,26 +2,82 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
 from api import problems, routers_meta
+from api.auth import Authenticator, BearerTokenAuthenticator
+from api.observability import Metrics, RequestMiddleware, setup_logging
+from api.routers import candidates, matching, people, vacancies
+from models.db import session_scope
+from models.services.matching import EngineStore
 from werkmatch import __version__
 from werkmatch.context import engine as make_engine
 from werkmatch.settings import Settings, get_settings
 
+log = logging.getLogger("werkmatch.api")
+TAGS = [
+    {"name": "candidates", "description": "Kandidaten: own caseload for coaches, anonymised for others."},
+    {"name": "vacancies", "description": "Werkgevers en vacatures, managed per gebied by employer advisers."},
+    {"name": "matching", "description": "Rankings both ways, search, ESCO suggestions and the match workflow."},
+    {"name": "people", "description": "The current user, subscriptions, administration and the audit log."},
+    {"name": "operations", "description": "Health, readiness and metrics."},
+]
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for the given settings (default: from the environment)."""
+
+def _load_store(app: FastAPI) -> None:
+    from werkmatch.runtime import make_store
+
+    store = make_store(app.state.settings)
+    with session_scope(app.state.engine) as session:
+        store.sync(session)
+    store.save()
+    app.state.store = store
+    log.info("engine ready", extra={"extra_fields": {"candidates": len(store.engine.candidates),
+                                                      "vacancies": len(store.engine.vacancies)}})  # fmt: skip
+
+
+def create_app(
+    settings: Settings | None = None, *, store: EngineStore | None = None, preload: bool = True,
+    authenticator: Authenticator | None = None,
+) -> FastAPI:  # fmt: skip
+    """Build the app; ``store`` injects a ready engine (tests), ``preload`` loads one at start-up."""
     settings = settings or get_settings()
+    setup_logging()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.store is None and preload:
+            await run_in_threadpool(_load_store, app)
+        yield
+        if app.state.store is not None and preload:
+            await run_in_threadpool(app.state.store.save)
+
     app = FastAPI(
         title="werkmatch",
         version=__version__,
-        description="Matching van kandidaten en vacatures voor Werk & Participatie. "
-        "The output advises; a person decides. This service uses the ESCO classification "
-        "of the European Commission.",
+        lifespan=lifespan,
+        openapi_tags=TAGS,
+        description="Matching van kandidaten en vacatures voor Werk & Participatie. The output advises; a "
+        "person decides. Every view of a candidate is audited. Authenticate with a personal token "
+        "(`Authorization: Bearer wm_…`). Errors are RFC 9457 problem details. This service uses the ESCO "
+        "classification of the European Commission.",
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    app.state.store = store
+    app.state.authenticator = authenticator or BearerTokenAuthenticator()
+    app.state.metrics = Metrics()
     problems.install(app)
-    app.include_router(routers_meta.router)
+    for r in (routers_meta.router, people.router, candidates.router, vacancies.router, matching.router):
+        app.include_router(r)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes)
     return app

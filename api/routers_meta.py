@@ -1,11 +1,13 @@
-"""Liveness and reference data."""
+"""Liveness, readiness, metrics and reference data."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import SessionDep
+from api.problems import problem
 from models.schemas import AreaRead
 from models.services.areas import list_areas
 from werkmatch import __version__
@@ -14,10 +16,37 @@ router = APIRouter()
 
 
 @router.get("/health", tags=["operations"], summary="Liveness")
-def health(session: SessionDep) -> dict[str, str]:
-    """The service is up and the database answers."""
-    session.execute(text("SELECT 1"))
+def health() -> dict[str, str]:
+    """The process is up."""
     return {"status": "ok", "version": __version__}
+
+
+@router.get("/ready", tags=["operations"], summary="Readiness: database, index and model loaded",
+            responses={503: {"description": "not ready", "content": {"application/problem+json": {}}}})  # fmt: skip
+def ready(request: Request, session: SessionDep) -> Response:
+    """Ready when the database answers and the engine (model and index) is loaded."""
+    session.execute(text("SELECT 1"))
+    store = request.app.state.store
+    if store is None:
+        return problem(503, "Service Unavailable", "the model and index are still loading")
+    e = store.engine
+    body = {"status": "ready", "database": "ok", "model": e.embedder.version,
+            "candidates": len(e.candidates), "vacancies": len(e.vacancies)}  # fmt: skip
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(body)
+
+
+@router.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Request counts and latency histograms, index size, model version."""
+    m = request.app.state.metrics
+    store = request.app.state.store
+    if store is not None:
+        m.index_size.labels("candidates").set(len(store.engine.candidates))
+        m.index_size.labels("vacancies").set(len(store.engine.vacancies))
+        m.model.labels(store.engine.embedder.version).set(1)
+    return Response(generate_latest(m.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/v1/areas", tags=["areas"], summary="Gebieden with wijken and postcodes")

@@ -169,6 +169,7 @@ class MatchEngine:
         items = list(profiles)
         if not items:
             return 0
+        self._preresolve([o for c in items for o in c.desired_occupations], [s for c in items for s in c.skills])
         preps = [self._prepare_candidate(c) for c in items]
         vecs = self._vectors(preps, progress)
         self.cand_index.upsert([c.id for c in items], vecs)
@@ -184,6 +185,10 @@ class MatchEngine:
         items = list(profiles)
         if not items:
             return 0
+        self._preresolve(
+            [v.occupation for v in items if v.occupation] + [Concept(v.title) for v in items if not v.occupation],
+            [s for v in items for s in v.required_skills + v.nice_skills],
+        )
         preps = [self._prepare_vacancy(v) for v in items]
         vecs = self._vectors(preps, progress)
         self.vac_index.upsert([v.id for v in items], vecs)
@@ -192,8 +197,19 @@ class MatchEngine:
         self._vfilter = None
         return len(items)
 
+    def _preresolve(self, occupations: list[Concept], skills: list[Concept]) -> None:
+        """Resolve all labels of a batch in one call per kind (the taxonomy caches them)."""
+        if self.taxonomy is None:
+            return
+        for kind, items in (("occupation", occupations), ("skill", skills)):
+            todo = list(dict.fromkeys(c.label for c in items if not c.uri))
+            if todo:
+                self.taxonomy.resolve(todo, kind)
+
     def attach_candidates(self, profiles: Iterable[CandidateProfile]) -> int:
         """Register candidates whose vectors are in the (loaded) index already."""
+        profiles = list(profiles)
+        self._preresolve([o for c in profiles for o in c.desired_occupations], [s for c in profiles for s in c.skills])
         n = 0
         for c in profiles:
             p = self._prepare_candidate(c)
@@ -205,6 +221,11 @@ class MatchEngine:
 
     def attach_vacancies(self, profiles: Iterable[VacancyProfile]) -> int:
         """Register vacancies whose vectors are in the (loaded) index already."""
+        profiles = list(profiles)
+        self._preresolve(
+            [v.occupation for v in profiles if v.occupation] + [Concept(v.title) for v in profiles if not v.occupation],
+            [s for v in profiles for s in v.required_skills + v.nice_skills],
+        )
         n = 0
         for v in profiles:
             p = self._prepare_vacancy(v)

@@ -94,12 +94,15 @@ class Normalizer:
         self.dense_floor = dense_floor
         labels: list[str] = []
         owner: list[int] = []
+        starts: list[int] = []
         for ci, c in enumerate(concepts):
-            for label in c.labels:
+            starts.append(len(labels))
+            for label in c.labels or [c.preferred]:
                 labels.append(label)
                 owner.append(ci)
         self.labels = labels
         self.owner = np.array(owner, dtype=np.int64)
+        self._starts = np.array(starts, dtype=np.int64)
         self.tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True, sublinear_tf=True)
         self.label_tfidf = self.tfidf.fit_transform(labels).T.tocsr().astype(np.float32)
         self._bm25: Bm25 | None = None
@@ -114,37 +117,40 @@ class Normalizer:
         """Whether dense scoring is available."""
         return self.label_vecs is not None
 
-    def label_scores(self, queries: Sequence[str], mode: Mode = "hybrid") -> np.ndarray:
-        """[len(queries), n_labels] scores of every label."""
+    def label_scores(self, queries: Sequence[str], mode: Mode) -> np.ndarray:
+        """[len(queries), n_labels] scores of every label for one signal (not hybrid)."""
         qs = [q.strip() for q in queries]
         if mode == "bm25":
             if self._bm25 is None:
                 self._bm25 = Bm25(self.labels)
             return self._bm25.scores(qs)
-        lex = np.asarray((self.tfidf.transform(qs) @ self.label_tfidf).todense(), dtype=np.float32)
         if mode == "tfidf":
-            return lex
+            return np.asarray((self.tfidf.transform(qs) @ self.label_tfidf).todense(), dtype=np.float32)
+        if mode != "dense":
+            raise ValueError(f"no label scores for mode {mode}")
         if self.label_vecs is None or self.vectors is None:
             raise RuntimeError("dense scoring needs an embedder")
-        dense = self.vectors.embedder.encode(qs, kind="query") @ self.label_vecs.T
-        if mode == "dense":
-            return dense
-        cal = np.clip((dense - self.dense_floor) / (1 - self.dense_floor), 0, 1)
-        return self.alpha * cal + (1 - self.alpha) * lex
+        return self.vectors.embedder.encode(qs, kind="query") @ self.label_vecs.T
 
     def concept_scores(self, label_scores: np.ndarray) -> np.ndarray:
         """Max over each concept's labels: [n_queries, n_concepts]."""
-        out = np.full((label_scores.shape[0], len(self.concepts)), -np.inf, dtype=np.float32)
-        for qi in range(label_scores.shape[0]):
-            np.maximum.at(out[qi], self.owner, label_scores[qi])
-        return out
+        return np.maximum.reduceat(label_scores, self._starts, axis=1)
+
+    def scores(self, queries: Sequence[str], mode: Mode = "hybrid") -> np.ndarray:
+        """Concept scores; hybrid mixes the calibrated dense and the TF-IDF concept scores."""
+        if mode != "hybrid":
+            return self.concept_scores(self.label_scores(queries, mode))
+        dense = self.concept_scores(self.label_scores(queries, "dense"))
+        lex = self.concept_scores(self.label_scores(queries, "tfidf"))
+        cal = np.clip((dense - self.dense_floor) / (1 - self.dense_floor), 0, 1)
+        return self.alpha * cal + (1 - self.alpha) * lex
 
     def search(self, queries: Sequence[str], top: int = 5, mode: Mode = "hybrid", batch: int = 256) -> list[list[Hit]]:
         """Top concepts for each query, best first (ties by URI)."""
         results: list[list[Hit]] = []
         for start in range(0, len(queries), batch):
             chunk = queries[start : start + batch]
-            cs = self.concept_scores(self.label_scores(chunk, mode))
+            cs = self.scores(chunk, mode)
             for row in cs:
                 k = min(top, len(row))
                 part = np.argpartition(-row, k - 1)[:k]

@@ -334,3 +334,197 @@ class SubscriptionRead(Strict):
     active: bool
     min_score: float
     max_per_mail: int
+
+
+class ExperienceAnonymous(Strict):
+    """A line of work history without dates."""
+
+    title: str
+    years: float
+
+
+class CandidateAnonymous(Strict):
+    """What advisers, jobhunters and admins see before consent: no name, contact, client number,
+    exact postcode, birth date, age, languages or free text."""
+
+    id: int
+    view: str = "anonymised"
+    area: str
+    wijk: str | None = None
+    status: CandidateStatus
+    desired_occupations: list[Concept]
+    skills: list[Concept]
+    experience: list[ExperienceAnonymous]
+    education_level: EducationLevel
+    startkwalificatie: bool
+    dutch_level: DutchLevel | None = None
+    driving_licences: list[str]
+    travel_mode: TravelMode
+    max_travel_km: float | None = None
+    max_travel_minutes: int | None = None
+    hours_min: int
+    hours_max: int
+    available_from: dt.date | None = None
+    ladder_step: int
+    constraints: list[WorkConstraint]
+    consent_to_share: bool
+
+
+class CandidateFull(CandidateRead):
+    """A candidate in full (own coach, or after consent)."""
+
+    view: str = "full"
+
+
+class ConsentUpdate(Strict):
+    """The coach records (or withdraws) the candidate's consent to share their details."""
+
+    consent: bool
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RankedCandidate(Strict):
+    """A candidate in a ranking, with the score and the explanation."""
+
+    score: float
+    eligible: bool
+    components: dict[str, float | None]
+    explanation: dict[str, Any]
+    candidate: CandidateAnonymous | CandidateFull
+
+
+class RankedVacancy(Strict):
+    """A vacancy in a ranking."""
+
+    score: float
+    eligible: bool
+    components: dict[str, float | None]
+    explanation: dict[str, Any]
+    vacancy: VacancyRead
+
+
+class Page(Strict):
+    """Pagination info."""
+
+    total: int
+    limit: int
+    offset: int
+
+
+class RankedCandidates(Strict):
+    """A page of ranked candidates."""
+
+    vacancy_id: int
+    page: Page
+    items: list[RankedCandidate]
+
+
+class RankedVacancies(Strict):
+    """A page of ranked vacancies."""
+
+    candidate_id: int
+    page: Page
+    items: list[RankedVacancy]
+
+
+class WordingFinding(Strict):
+    """A phrase in a vacancy the adviser should reconsider."""
+
+    code: str
+    phrase: str
+    reason: str
+
+
+class VacancyChecked(VacancyRead):
+    """A vacancy with the result of the discriminatory-wording check."""
+
+    wording_findings: list[WordingFinding] = Field(default_factory=list)
+
+
+class MatchCreate(Strict):
+    """Save a suggested pairing so people can act on it."""
+
+    candidate_id: int
+    vacancy_id: int
+
+
+class MatchStatusChange(Strict):
+    """A person moves a match on; rejecting or withdrawing needs a reason."""
+
+    status: MatchStatus
+    reason: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _reason(self) -> MatchStatusChange:
+        if self.status in (MatchStatus.rejected, MatchStatus.withdrawn) and not (self.reason or "").strip():
+            raise ValueError("a reason is required to reject or withdraw a match")
+        return self
+
+
+class MatchEventRead(Strict):
+    """One status change."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    from_status: str | None
+    to_status: str
+    actor_id: int | None
+    reason: str | None
+    at: dt.datetime
+
+
+class MatchDetail(MatchRead):
+    """A match with its history."""
+
+    events: list[MatchEventRead] = Field(default_factory=list)
+    model_version: str = ""
+    index_version: str = ""
+
+
+class FeedbackCreate(Strict):
+    """Relevance feedback on a match."""
+
+    relevant: bool
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class SubscriptionUpdate(Strict):
+    """Settings of a nightly e-mail subscription."""
+
+    active: bool = True
+    min_score: float = Field(default=60.0, ge=0, le=100)
+    max_per_mail: int = Field(default=20, ge=1, le=200)
+
+
+class AuditRead(Strict):
+    """An audit event."""
+
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str | None
+    reason: str | None
+    details: dict[str, Any]
+
+
+class TokenCreate(Strict):
+    """Create a personal API token."""
+
+    name: str = Field(default="api", min_length=1, max_length=100)
+
+
+class TokenCreated(Strict):
+    """A new token: shown once."""
+
+    token: str
+    expires_at: dt.datetime
+
+
+class ConceptSuggestion(Strict):
+    """An ESCO concept suggested for free text."""
+
+    uri: str
+    label: str
+    score: float

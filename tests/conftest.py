@@ -204,3 +204,83 @@ def demo_store(demo_db, st_embedder, taxonomy, tmp_path_factory: pytest.TempPath
     with session_scope(demo_db) as s:
         store.sync(s)
     return store
+
+
+DEMO_TODAY = "2026-11-02"
+
+
+@pytest.fixture(scope="session")
+def api_env(backend, tmp_path_factory: pytest.TempPathFactory, demo_store, esco_dir: Path):
+    """A demo database on the backend under test, an engine store over it, and a token per demo user."""
+    import datetime as dt
+
+    from matcher.esco import cached_esco
+    from models.db import session_scope
+    from models.services.demo import load_demo
+    from models.services.matching import EngineStore
+    from models.services.users import create_token
+    from models.tables import User
+
+    db = FreshDatabase(backend, tmp_path_factory.mktemp("api"))
+    eng = db.engine()
+    upgrade(eng)
+    today = dt.date.fromisoformat(DEMO_TODAY)
+    with session_scope(eng) as s:
+        load_demo(s, candidates=300, vacancies=120, seed=7, esco=cached_esco(str(esco_dir)), today=today)
+        tokens = {u.email.split("@")[0]: create_token(s, user=u) for u in s.scalars(select_users())}
+        users = {u.email.split("@")[0]: u.id for u in s.scalars(select_users())}
+    store = EngineStore(embedder=demo_store.engine.embedder, folder=tmp_path_factory.mktemp("api-index"),
+                        taxonomy=demo_store.engine.taxonomy, today=lambda: today)  # fmt: skip
+    store.engine.vectors = demo_store.engine.vectors
+    with session_scope(eng) as s:
+        store.sync(s)
+    yield {"engine": eng, "url": db.url, "store": store, "tokens": tokens, "users": users, "User": User}
+    eng.dispose()
+    db.drop()
+
+
+def select_users():
+    """All users, by id."""
+    from sqlalchemy import select
+
+    from models.tables import User
+
+    return select(User).order_by(User.id)
+
+
+@pytest.fixture(scope="session")
+def api(api_env, tmp_path_factory: pytest.TempPathFactory):
+    """A TestClient over the app, and a helper to call it as a demo user."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from werkmatch.settings import Settings
+
+    settings = Settings(database_url=api_env["url"], data_dir=tmp_path_factory.mktemp("api-data"),
+                        max_body_bytes=200_000)  # fmt: skip
+    app = create_app(settings, store=api_env["store"], preload=False)
+    client = TestClient(app, raise_server_exceptions=False)
+
+    class Api:
+        env = api_env
+        http = client
+
+        def as_(self, who: str):
+            return {"Authorization": f"Bearer {api_env['tokens'][who]}"}
+
+        def get(self, who, path, **kw):
+            return client.get(path, headers=self.as_(who), **kw)
+
+        def post(self, who, path, **kw):
+            return client.post(path, headers=self.as_(who), **kw)
+
+        def patch(self, who, path, **kw):
+            return client.patch(path, headers=self.as_(who), **kw)
+
+        def put(self, who, path, **kw):
+            return client.put(path, headers=self.as_(who), **kw)
+
+        def delete(self, who, path, **kw):
+            return client.delete(path, headers=self.as_(who), **kw)
+
+    return Api()

@@ -174,12 +174,13 @@ class EngineStore:
             geo = Geo(session)
             disk = getattr(self, "_disk_stamps", {"c": {}, "v": {}})
             stats = {"added": 0, "removed": 0}
-            for model, known, disk_stamps, profile, upsert, attach, remove, index in (
+            sides: list[tuple[Any, ...]] = [
                 (Candidate, e.candidates, disk["c"], candidate_profile, e.upsert_candidates, e.attach_candidates,
                  e.remove_candidates, e.cand_index),
                 (Vacancy, e.vacancies, disk["v"], vacancy_profile, e.upsert_vacancies, e.attach_vacancies,
                  e.remove_vacancies, e.vac_index),
-            ):  # fmt: skip
+            ]  # fmt: skip
+            for model, known, disk_stamps, profile, upsert, attach, remove, index in sides:
                 stamps = {i: _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
                 gone = [i for i in known if i not in stamps]
                 indexed = set(index.ids().tolist())

@@ -1,0 +1,121 @@
+"""Request ids, structured JSON logs, Prometheus metrics and a request body limit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("werkmatch.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Format a record as JSON."""
+        out: dict[str, Any] = {"ts": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                               "msg": record.getMessage()}  # fmt: skip
+        out.update(getattr(record, "extra_fields", {}))
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def setup_logging() -> None:
+    """JSON logs on stderr for the werkmatch loggers."""
+    root = logging.getLogger("werkmatch")
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        root.propagate = False
+
+
+class Metrics:
+    """The app's Prometheus metrics (own registry, so several apps can live in one process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("werkmatch_http_requests_total", "HTTP requests", ["method", "route", "status"],
+                                registry=self.registry)  # fmt: skip
+        self.latency = Histogram("werkmatch_http_request_seconds", "HTTP request latency", ["method", "route"],
+                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+                                 registry=self.registry)  # fmt: skip
+        self.index_size = Gauge("werkmatch_index_size", "Profiles in the index", ["kind"], registry=self.registry)
+        self.model = Gauge("werkmatch_model_info", "Embedding model in use", ["version"], registry=self.registry)
+
+
+class RequestMiddleware:
+    """Adds a request id, limits the body size, logs and measures every request (pure ASGI)."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        length = headers.get(b"content-length")
+        if length and length.isdigit() and int(length) > self.max_body:
+            await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > self.max_body:
+                    raise _TooLarge()
+            return msg
+
+        status = 500
+        start = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, send_wrapper)
+        except _TooLarge:
+            status = 413
+            await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(scope["method"], path, str(status)).inc()
+            self.metrics.latency.labels(scope["method"], path).observe(elapsed)
+            state = scope.get("state", {})
+            log.info("request", extra={"extra_fields": {
+                "request_id": rid, "method": scope["method"], "path": scope["path"], "route": path, "status": status,
+                "ms": round(elapsed * 1000, 1), "user_id": state.get("user_id")}})  # fmt: skip
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _problem(send: Send, status: int, title: str, detail: str, rid: str) -> None:
+    body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/problem+json"), (b"x-request-id", rid.encode()),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,58 @@
+"""The audit log: who saw or did what, when and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from models.tables import AuditEvent, User, utcnow
+
+
+def record(
+    session: Session, *, actor: User | None, action: str, object_type: str, object_id: Any = None,
+    reason: str | None = None, details: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Write one audit event."""
+    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, object_type=object_type,
+                           object_id=None if object_id is None else str(object_id), reason=reason,
+                           details=details or {}, at=utcnow()))  # fmt: skip
+
+
+def record_candidate_views(
+    session: Session, *, actor: User, candidate_ids: Iterable[int], views: dict[int, str], reason: str
+) -> None:
+    """One audit event per candidate shown (full or anonymised), in one statement."""
+    now = utcnow()
+    rows = [
+        {"actor_id": actor.id, "action": "candidate.view", "object_type": "candidate", "object_id": str(cid),
+         "reason": reason, "details": {"view": views.get(cid, "anonymised")}, "at": now}
+        for cid in candidate_ids
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+
+
+def list_events(
+    session: Session, *, actor_id: int | None = None, object_type: str | None = None, object_id: str | None = None,
+    action: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
+    limit: int = 100, offset: int = 0,
+) -> list[AuditEvent]:  # fmt: skip
+    """Audit events, newest first, filtered."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == object_id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if since:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.at < until)
+    return list(session.scalars(stmt.limit(limit).offset(offset)))

@@ -1,0 +1,57 @@
+"""Normalising free text to ESCO: the batch CLI and the hybrid normaliser."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from werkmatch.cli_engine import app
+from werkmatch.settings import get_settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_normalizer_finds_dutch_occupations_and_skills(taxonomy):
+    occ = taxonomy.normalizer("occupation").search(["orderpicker", "vrachtwagenchauffeur", "helpende thuiszorg"], top=3)
+    assert occ[0][0].label == "orderpicker"
+    assert occ[1][0].label == "vrachtwagenchauffeur"
+    assert all(h[0].score >= h[-1].score for h in occ)
+    skill = taxonomy.normalizer("skill").search(["heftruck besturen"], top=5)
+    assert any("heftruck" in h.label.lower() for h in skill[0])
+    assert taxonomy.resolve(["orderpicker", "qwxzv blorp"], "occupation")[1] is None
+
+
+def test_cli_normalize_writes_the_specified_columns(taxonomy, tmp_path, monkeypatch):
+    monkeypatch.delenv("WERKMATCH_DATA_DIR", raising=False)
+    get_settings.cache_clear()
+    inp = tmp_path / "in.tsv"
+    inp.write_text("a1\torderpicker\nb2\tmedewerker bediening café\n")
+    out = tmp_path / "out.tsv"
+    res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "occupation", "--input", str(inp),
+                                   "--top", "3", "--output", str(out)])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = [line.split("\t") for line in out.read_text().splitlines()]
+    assert len(rows) == 6
+    assert [r[0] for r in rows] == ["a1"] * 3 + ["b2"] * 3
+    assert [r[1] for r in rows[:3]] == ["1", "2", "3"]
+    assert rows[0][2].startswith("http://data.europa.eu/esco/occupation/") and rows[0][3] == "orderpicker"
+    assert 0.0 <= float(rows[0][4]) <= 1.0
+
+
+def test_cli_normalize_rejects_bad_input(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("no tab here\n")
+    res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "occupation", "--input", str(bad)])
+    assert res.exit_code == 2 and "line 1" in res.output
+    res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "job", "--input", str(bad)])
+    assert res.exit_code == 2 and "unknown kind" in res.output
+
+
+def test_missing_esco_is_said_plainly(tmp_path, monkeypatch):
+    monkeypatch.setenv("WERKMATCH_ESCO_DIR", str(tmp_path / "nope"))
+    get_settings.cache_clear()
+    inp = tmp_path / "in.tsv"
+    inp.write_text("a\tkok\n")
+    res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "skill", "--input", str(inp)])
+    get_settings.cache_clear()
+    assert res.exit_code == 2 and "ESCO is not configured" in res.output
