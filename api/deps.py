@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from models.db import session_factory
@@ -67,3 +67,6 @@ def get_store(request: Request, session: SessionDep) -> EngineStore:
 
 
 StoreDep = Annotated[EngineStore, Depends(get_store)]
+
+
+DbId = Annotated[int, Path(ge=1, le=2_147_483_647, description="database id")]

@@ -74,8 +74,9 @@ def create_app(
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
     app.state.metrics = Metrics()
     problems.install(app)
-    for r in (routers_meta.router, people.router, candidates.router, vacancies.router, matching.router):
-        app.include_router(r)
+    app.include_router(routers_meta.router)
+    for r in (people.router, candidates.router, vacancies.router, matching.router):
+        app.include_router(r, responses=problems.COMMON_RESPONSES)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
                            allow_headers=["Authorization", "Content-Type"])  # fmt: skip

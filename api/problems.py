@@ -8,11 +8,37 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.services import ServiceError
 
 PROBLEM = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+def _resp(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": Problem.model_json_schema()}}}
+
+
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _resp("Missing, invalid, expired or revoked token"),
+    403: _resp("The role may see this but not do it"),
+    404: _resp("Not found, or out of the caller's scope"),
+    409: _resp("Conflicts with the current state"),
+    413: _resp("Request body too large"),
+    422: _resp("Invalid input, with a pointer per field"),
+    503: _resp("The engine or ESCO is not available"),
+}
 log = logging.getLogger("werkmatch.api")
 
 

@@ -181,7 +181,7 @@ def evaluate_ranking(
                            "seed": seed, "occupations": len(vs), "dev": {"vacancies": len(dev_v), "candidates": len(dev_c)},
                            "test": {"vacancies": len(test_v), "candidates": len(test_c)}}  # fmt: skip
     grid = [
-        RankingConfig(),
+        RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20)),
         RankingConfig(weights=Weights(0.35, 0.15, 0.25, 0.10, 0.15)),
         RankingConfig(weights=Weights(0.25, 0.10, 0.30, 0.15, 0.20)),
         RankingConfig(weights=Weights(0.40, 0.10, 0.20, 0.10, 0.20)),

@@ -39,9 +39,9 @@ class Weights:
     """Weights of the score components (normalised over the components that apply)."""
 
     occupation: float = 0.30
-    occupation_esco: float = 0.10
-    skill_coverage: float = 0.25
-    skills: float = 0.15
+    occupation_esco: float = 0.20
+    skill_coverage: float = 0.20
+    skills: float = 0.10
     text: float = 0.20
 
 

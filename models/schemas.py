@@ -444,8 +444,8 @@ class VacancyChecked(VacancyRead):
 class MatchCreate(Strict):
     """Save a suggested pairing so people can act on it."""
 
-    candidate_id: int
-    vacancy_id: int
+    candidate_id: int = Field(ge=1, le=2_147_483_647)
+    vacancy_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class MatchStatusChange(Strict):

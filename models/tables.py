@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
@@ -66,7 +67,25 @@ Base.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-TS = DateTime(timezone=True)
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware timestamp; values come back in UTC on every backend (SQLite included)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None:
+            value = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return value
+
+
+TS = UTCDateTime()
 
 
 class TimestampMixin:

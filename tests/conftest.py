@@ -209,9 +209,8 @@ def demo_store(demo_db, st_embedder, taxonomy, tmp_path_factory: pytest.TempPath
 DEMO_TODAY = "2026-11-02"
 
 
-@pytest.fixture(scope="session")
-def api_env(backend, tmp_path_factory: pytest.TempPathFactory, demo_store, esco_dir: Path):
-    """A demo database on the backend under test, an engine store over it, and a token per demo user."""
+def _make_env(backend, tmp_path_factory, demo_store, esco_dir, *, candidates, vacancies):
+    """A demo database on a backend, an engine store over it, and a token per demo user."""
     import datetime as dt
 
     from matcher.esco import cached_esco
@@ -219,14 +218,13 @@ def api_env(backend, tmp_path_factory: pytest.TempPathFactory, demo_store, esco_
     from models.services.demo import load_demo
     from models.services.matching import EngineStore
     from models.services.users import create_token
-    from models.tables import User
 
     db = FreshDatabase(backend, tmp_path_factory.mktemp("api"))
     eng = db.engine()
     upgrade(eng)
     today = dt.date.fromisoformat(DEMO_TODAY)
     with session_scope(eng) as s:
-        load_demo(s, candidates=300, vacancies=120, seed=7, esco=cached_esco(str(esco_dir)), today=today)
+        load_demo(s, candidates=candidates, vacancies=vacancies, seed=7, esco=cached_esco(str(esco_dir)), today=today)
         tokens = {u.email.split("@")[0]: create_token(s, user=u) for u in s.scalars(select_users())}
         users = {u.email.split("@")[0]: u.id for u in s.scalars(select_users())}
     store = EngineStore(embedder=demo_store.engine.embedder, folder=tmp_path_factory.mktemp("api-index"),
@@ -234,8 +232,15 @@ def api_env(backend, tmp_path_factory: pytest.TempPathFactory, demo_store, esco_
     store.engine.vectors = demo_store.engine.vectors
     with session_scope(eng) as s:
         store.sync(s)
-    yield {"engine": eng, "url": db.url, "store": store, "tokens": tokens, "users": users, "User": User}
-    eng.dispose()
+    return db, {"engine": eng, "url": db.url, "store": store, "tokens": tokens, "users": users}
+
+
+@pytest.fixture(scope="session")
+def api_env(backend, tmp_path_factory: pytest.TempPathFactory, demo_store, esco_dir: Path):
+    """The demo world the API tests run in (300 candidates, 120 vacancies)."""
+    db, env = _make_env(backend, tmp_path_factory, demo_store, esco_dir, candidates=300, vacancies=120)
+    yield env
+    env["engine"].dispose()
     db.drop()
 
 
@@ -251,6 +256,11 @@ def select_users():
 @pytest.fixture(scope="session")
 def api(api_env, tmp_path_factory: pytest.TempPathFactory):
     """A TestClient over the app, and a helper to call it as a demo user."""
+    return make_api(api_env, tmp_path_factory)
+
+
+def make_api(api_env, tmp_path_factory):
+    """Build the app over an environment and wrap it in a small client helper."""
     from fastapi.testclient import TestClient
 
     from api.main import create_app

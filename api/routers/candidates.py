@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, DbId, SessionDep
 from matcher.enums import CandidateStatus, Role
 from models.schemas import CandidateAnonymous, CandidateCreate, CandidateFull, CandidateUpdate, ConsentUpdate, Page
 from models.services.access import View, candidate_view, require_coach_of, require_role
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 CandidateOut = CandidateFull | CandidateAnonymous
 
 
-def load_visible(session: SessionDep, user: User, candidate_id: int) -> tuple[Candidate, View]:
+def load_visible(session: SessionDep, user: User, candidate_id: DbId) -> tuple[Candidate, View]:
     """The candidate and the view the user gets (404 when out of scope)."""
     cand = get_candidate(session, candidate_id=candidate_id)
     return cand, candidate_view(user, cand)
@@ -34,7 +34,7 @@ def list_candidates(
     session: SessionDep, user: CurrentUser,
     area: Annotated[list[str] | None, Query(description="gebied codes; empty: whole city")] = None,
     status: CandidateStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, object]:  # fmt: skip
     """A page of candidates; every candidate shown is audited."""
     geo = Geo(session)
@@ -69,7 +69,7 @@ def create_candidate(data: CandidateCreate, session: SessionDep, user: CurrentUs
 
 
 @router.get("/{candidate_id}", summary="One candidate (full or anonymised, by role and consent)")
-def read_candidate(candidate_id: int, session: SessionDep, user: CurrentUser) -> CandidateOut:
+def read_candidate(candidate_id: DbId, session: SessionDep, user: CurrentUser) -> CandidateOut:
     """Every read is audited; full details after consent are audited as a release."""
     cand, view = load_visible(session, user, candidate_id)
     action = "candidate.view"
@@ -81,7 +81,7 @@ def read_candidate(candidate_id: int, session: SessionDep, user: CurrentUser) ->
 
 
 @router.patch("/{candidate_id}", summary="Update a candidate's scan (own coach)")
-def patch_candidate(candidate_id: int, data: CandidateUpdate, session: SessionDep, user: CurrentUser) -> CandidateFull:
+def patch_candidate(candidate_id: DbId, data: CandidateUpdate, session: SessionDep, user: CurrentUser) -> CandidateFull:
     """Partial update, validated as a whole."""
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
@@ -93,7 +93,7 @@ def patch_candidate(candidate_id: int, data: CandidateUpdate, session: SessionDe
 
 
 @router.post("/{candidate_id}/consent", summary="Record the candidate's consent to share details (own coach)")
-def set_consent(candidate_id: int, data: ConsentUpdate, session: SessionDep, user: CurrentUser) -> CandidateFull:
+def set_consent(candidate_id: DbId, data: ConsentUpdate, session: SessionDep, user: CurrentUser) -> CandidateFull:
     """Consent is recorded with who and when; withdrawing it hides the details again."""
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
@@ -107,7 +107,7 @@ def set_consent(candidate_id: int, data: ConsentUpdate, session: SessionDep, use
 
 
 @router.get("/{candidate_id}/export", summary="Everything stored about a candidate (AVG access request)")
-def export(candidate_id: int, session: SessionDep, user: CurrentUser) -> dict[str, object]:
+def export(candidate_id: DbId, session: SessionDep, user: CurrentUser) -> dict[str, object]:
     """Only the candidate's own coach may export."""
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
@@ -117,7 +117,7 @@ def export(candidate_id: int, session: SessionDep, user: CurrentUser) -> dict[st
 
 
 @router.delete("/{candidate_id}", status_code=204, summary="Delete a candidate everywhere (own coach or admin)")
-def delete(candidate_id: int, session: SessionDep, user: CurrentUser, request: Request) -> Response:
+def delete(candidate_id: DbId, session: SessionDep, user: CurrentUser, request: Request) -> Response:
     """Removes the candidate from the database (matches and pending e-mails cascade) and from the index."""
     cand = get_candidate(session, candidate_id=candidate_id)
     if user.role != Role.admin:

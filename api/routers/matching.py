@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import CurrentUser, SessionDep, StoreDep
+from api.deps import CurrentUser, DbId, SessionDep, StoreDep
 from matcher.enums import OfferType, Role
 from models.schemas import (
     ConceptSuggestion,
@@ -53,7 +53,7 @@ def _coach_scope(session: SessionDep, user: User) -> list[int] | None:
 
 @router.get("/v1/vacancies/{vacancy_id}/matches", summary="Ranked candidates for a vacancy")
 def candidates_for_vacancy(
-    vacancy_id: int, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
+    vacancy_id: DbId, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
     min_score: Annotated[float, Query(ge=0, le=100)] = 0.0, ladder_filter: bool = True,
     consent_only: bool = False, include_ineligible: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=400)] = 0,
@@ -90,7 +90,7 @@ def candidates_for_vacancy(
 
 @router.get("/v1/candidates/{candidate_id}/matches", summary="Ranked vacancies for a candidate")
 def vacancies_for_candidate(
-    candidate_id: int, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
+    candidate_id: DbId, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
     min_score: Annotated[float, Query(ge=0, le=100)] = 0.0, offer_type: Annotated[list[OfferType] | None, Query()] = None,
     ladder_filter: bool = True, lks_only: bool = False, banenafspraak_only: bool = False,
     include_ineligible: bool = False,
@@ -190,7 +190,7 @@ def suggest_skills(
     return _suggest(store, "skill", q, limit)
 
 
-def _visible_match(session: SessionDep, user: User, match_id: int) -> Match:
+def _visible_match(session: SessionDep, user: User, match_id: DbId) -> Match:
     m = get_match(session, match_id=match_id)
     cand = session.get(Candidate, m.candidate_id)
     if cand is None or not can_see_candidate(user, cand):
@@ -229,7 +229,7 @@ def create_match(data: MatchCreate, session: SessionDep, user: CurrentUser, stor
 @router.get("/v1/matches", summary="Matches the user acts on")
 def list_matches(
     session: SessionDep, user: CurrentUser, status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[MatchRead]:  # fmt: skip
     """Coaches: matches of their clients; advisers: of their gebied's vacancies; others: theirs."""
     stmt = select(Match).order_by(Match.updated_at.desc(), Match.id.desc())
@@ -245,13 +245,13 @@ def list_matches(
 
 
 @router.get("/v1/matches/{match_id}", summary="One match with its history")
-def read_match(match_id: int, session: SessionDep, user: CurrentUser) -> MatchDetail:
+def read_match(match_id: DbId, session: SessionDep, user: CurrentUser) -> MatchDetail:
     """A match and every status change (who, when, why)."""
     return _detail(_visible_match(session, user, match_id))
 
 
 @router.post("/v1/matches/{match_id}/status", summary="Move a match on (a person decides)")
-def set_status(match_id: int, data: MatchStatusChange, session: SessionDep, user: CurrentUser) -> MatchDetail:
+def set_status(match_id: DbId, data: MatchStatusChange, session: SessionDep, user: CurrentUser) -> MatchDetail:
     """suggested → proposed_to_candidate → proposed_to_employer → interview → placed; or rejected/withdrawn
     with a reason. Invalid transitions answer 409; proposing to an employer needs the candidate's consent."""
     m = _visible_match(session, user, match_id)
@@ -259,7 +259,7 @@ def set_status(match_id: int, data: MatchStatusChange, session: SessionDep, user
 
 
 @router.post("/v1/matches/{match_id}/feedback", status_code=204, summary="Relevance feedback")
-def feedback(match_id: int, data: FeedbackCreate, session: SessionDep, user: CurrentUser) -> None:
+def feedback(match_id: DbId, data: FeedbackCreate, session: SessionDep, user: CurrentUser) -> None:
     """Relevant or not (with a reason), stored for learning."""
     m = _visible_match(session, user, match_id)
     add_feedback(session, match=m, relevant=data.relevant, reason=data.reason, actor=user)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, DbId, SessionDep, SettingsDep
 from matcher.enums import Role, SubscriptionKind
 from models.schemas import (
     AuditRead,
@@ -81,7 +81,7 @@ def admin_create_user(data: UserCreate, session: SessionDep, user: CurrentUser) 
     return user_read(new)
 
 
-def _user(session: SessionDep, user_id: int) -> User:
+def _user(session: SessionDep, user_id: DbId) -> User:
     u = session.get(User, user_id)
     if u is None:
         raise NotFound(f"user {user_id} not found")
@@ -89,7 +89,7 @@ def _user(session: SessionDep, user_id: int) -> User:
 
 
 @router.post("/v1/admin/users/{user_id}/deactivate", summary="Deactivate a user and revoke their tokens (admin)")
-def deactivate_user(user_id: int, session: SessionDep, user: CurrentUser) -> UserRead:
+def deactivate_user(user_id: DbId, session: SessionDep, user: CurrentUser) -> UserRead:
     """Deactivated users cannot sign in."""
     require_role(user, Role.admin)
     target = _user(session, user_id)
@@ -100,7 +100,7 @@ def deactivate_user(user_id: int, session: SessionDep, user: CurrentUser) -> Use
 
 
 @router.post("/v1/admin/users/{user_id}/tokens", status_code=201, summary="Create a token for a user (admin)")
-def admin_create_token(user_id: int, data: TokenCreate, session: SessionDep, user: CurrentUser,
+def admin_create_token(user_id: DbId, data: TokenCreate, session: SessionDep, user: CurrentUser,
                        settings: SettingsDep) -> TokenCreated:  # fmt: skip
     """The token is shown once; only its hash is stored."""
     require_role(user, Role.admin)
@@ -112,7 +112,7 @@ def admin_create_token(user_id: int, data: TokenCreate, session: SessionDep, use
 
 
 @router.delete("/v1/admin/users/{user_id}/tokens", summary="Revoke all tokens of a user (admin)")
-def admin_revoke_tokens(user_id: int, session: SessionDep, user: CurrentUser) -> dict[str, int]:
+def admin_revoke_tokens(user_id: DbId, session: SessionDep, user: CurrentUser) -> dict[str, int]:
     """Revoke."""
     require_role(user, Role.admin)
     n = revoke_tokens(session, user=_user(session, user_id))
@@ -122,10 +122,10 @@ def admin_revoke_tokens(user_id: int, session: SessionDep, user: CurrentUser) ->
 
 @router.get("/v1/audit", summary="The audit log (admin)")
 def audit(
-    session: SessionDep, user: CurrentUser, actor_id: int | None = None, object_type: str | None = None,
+    session: SessionDep, user: CurrentUser, actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None, object_type: str | None = None,
     object_id: str | None = None, action: str | None = None, since: dt.datetime | None = None,
     until: dt.datetime | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditRead]:  # fmt: skip
     """Who saw or did what, newest first."""
     require_role(user, Role.admin)

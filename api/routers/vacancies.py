@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, DbId, SessionDep
 from matcher.enums import OfferType, Role, VacancyStatus
 from matcher.wording import check_vacancy_text
 from models.schemas import (
@@ -53,7 +53,7 @@ def _own_area(user: User, session: SessionDep, area: str) -> None:
 @router.get("/v1/employers", summary="List employers")
 def list_employers(
     session: SessionDep, user: CurrentUser, area: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[EmployerRead]:  # fmt: skip
     """Employers, optionally of one gebied."""
     stmt = select(Employer).order_by(Employer.name, Employer.id)
@@ -73,7 +73,7 @@ def create_employer(data: EmployerCreate, session: SessionDep, user: CurrentUser
     return employer_read(emp)
 
 
-def _employer(session: SessionDep, employer_id: int) -> Employer:
+def _employer(session: SessionDep, employer_id: DbId) -> Employer:
     emp = session.get(Employer, employer_id)
     if emp is None:
         raise NotFound(f"employer {employer_id} not found")
@@ -81,13 +81,13 @@ def _employer(session: SessionDep, employer_id: int) -> Employer:
 
 
 @router.get("/v1/employers/{employer_id}", summary="One employer")
-def read_employer(employer_id: int, session: SessionDep, user: CurrentUser) -> EmployerRead:
+def read_employer(employer_id: DbId, session: SessionDep, user: CurrentUser) -> EmployerRead:
     """One employer."""
     return employer_read(_employer(session, employer_id))
 
 
 @router.patch("/v1/employers/{employer_id}", summary="Update an employer (adviser of the gebied)")
-def patch_employer(employer_id: int, data: EmployerUpdate, session: SessionDep, user: CurrentUser) -> EmployerRead:
+def patch_employer(employer_id: DbId, data: EmployerUpdate, session: SessionDep, user: CurrentUser) -> EmployerRead:
     """Partial update."""
     emp = _employer(session, employer_id)
     require_employer_writer(user, emp)
@@ -101,7 +101,7 @@ def patch_employer(employer_id: int, data: EmployerUpdate, session: SessionDep, 
 
 
 @router.delete("/v1/employers/{employer_id}", status_code=204, summary="Delete an employer without vacancies")
-def delete_employer(employer_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_employer(employer_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """Employers with vacancies cannot be deleted (close the vacancies first)."""
     emp = _employer(session, employer_id)
     require_employer_writer(user, emp)
@@ -116,7 +116,7 @@ def delete_employer(employer_id: int, session: SessionDep, user: CurrentUser) ->
 def list_vacancies(
     session: SessionDep, user: CurrentUser, area: Annotated[list[str] | None, Query()] = None,
     status: VacancyStatus | None = None, offer_type: OfferType | None = None, mine: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, object]:  # fmt: skip
     """A page of vacancies with their wording check."""
     stmt = select(Vacancy).order_by(Vacancy.id.desc())
@@ -149,13 +149,13 @@ def create_vacancy(data: VacancyCreate, session: SessionDep, user: CurrentUser) 
 
 
 @router.get("/v1/vacancies/{vacancy_id}", summary="One vacancy")
-def read_vacancy(vacancy_id: int, session: SessionDep, user: CurrentUser) -> VacancyChecked:
+def read_vacancy(vacancy_id: DbId, session: SessionDep, user: CurrentUser) -> VacancyChecked:
     """One vacancy with its wording check."""
     return checked(get_vacancy(session, vacancy_id=vacancy_id))
 
 
 @router.patch("/v1/vacancies/{vacancy_id}", summary="Update or close a vacancy (adviser of the gebied)")
-def patch_vacancy(vacancy_id: int, data: VacancyUpdate, session: SessionDep, user: CurrentUser) -> VacancyChecked:
+def patch_vacancy(vacancy_id: DbId, data: VacancyUpdate, session: SessionDep, user: CurrentUser) -> VacancyChecked:
     """Partial update, validated as a whole."""
     vac = get_vacancy(session, vacancy_id=vacancy_id)
     require_vacancy_writer(user, vac)
@@ -167,7 +167,7 @@ def patch_vacancy(vacancy_id: int, data: VacancyUpdate, session: SessionDep, use
 
 
 @router.delete("/v1/vacancies/{vacancy_id}", status_code=204, summary="Delete a vacancy (adviser of the gebied)")
-def delete_vacancy(vacancy_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_vacancy(vacancy_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """Deletes the vacancy and its matches."""
     vac = get_vacancy(session, vacancy_id=vacancy_id)
     require_vacancy_writer(user, vac)
