@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api import problems, routers_meta
 from api.auth import Authenticator, BearerTokenAuthenticator
 from api.observability import Metrics, RequestMiddleware, setup_logging
-from api.routers import candidates, matching, people, vacancies
+from api.routers import candidates, matching, people, unsubscribe, vacancies
 from models.db import session_scope
 from models.services.matching import EngineStore
 from werkmatch import __version__
@@ -75,6 +75,7 @@ def create_app(
     app.state.metrics = Metrics()
     problems.install(app)
     app.include_router(routers_meta.router)
+    app.include_router(unsubscribe.router)
     for r in (people.router, candidates.router, vacancies.router, matching.router):
         app.include_router(r, responses=problems.COMMON_RESPONSES)
     if settings.cors_origins:

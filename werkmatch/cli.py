@@ -223,9 +223,9 @@ def serve(
 
 def main() -> None:
     """Entry point: register the engine commands, then run."""
-    import werkmatch.cli_engine  # noqa: F401  (registers index, taxonomy and eval commands)
+    from werkmatch import cli_engine  # registers the index, taxonomy, eval and nightly commands
 
-    app()
+    cli_engine.app()
 
 
 if __name__ == "__main__":

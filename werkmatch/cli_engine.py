@@ -157,3 +157,52 @@ def eval_ranking(
     if output:
         output.write_text(json.dumps(result, indent=2))
     err.print("done")
+
+
+@app.command()
+def nightly(
+    dry_run: Annotated[
+        Path | None, typer.Option("--dry-run", help="write the e-mails as .eml files to this folder")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="override the window start (ISO date or date-time, UTC)")] = None,
+) -> None:
+    """E-mail each subscribed user the new matches since the last successful run, each match once."""
+    import datetime as dt
+
+    from models.services.mail import DirectoryMailer, Mailer, SmtpMailer
+    from models.services.nightly import LockBusy, run_nightly
+    from werkmatch.context import engine
+    from werkmatch.runtime import make_store
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    window = None
+    if since:
+        try:
+            window = dt.datetime.fromisoformat(since)
+        except ValueError:
+            raise fail(f"--since: '{since}' is not an ISO date or date-time") from None
+        if window.tzinfo is None:
+            window = window.replace(tzinfo=dt.UTC)
+    mailer: Mailer
+    if dry_run:
+        mailer = DirectoryMailer(dry_run)
+    else:
+        mailer = SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
+                            username=settings.smtp_username, password=settings.smtp_password,
+                            retries=settings.smtp_retries, backoff=settings.smtp_backoff_seconds)  # fmt: skip
+    store = make_store(settings)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("e-mails", total=None)
+            summary = run_nightly(engine=engine(settings), store=store, settings=settings, mailer=mailer,
+                                  lock_dir=settings.data_dir, since=window, dry_run=dry_run is not None,
+                                  progress=lambda n: bar.advance(task, n))  # fmt: skip
+    except LockBusy as exc:
+        raise fail(exc.detail, 3) from None
+    store.save()
+    typer.echo(summary.line())
+    for f in summary.failed_recipients:
+        err.print(f"failed: {f}", highlight=False, soft_wrap=True)
+    if not summary.ok:
+        raise typer.Exit(1)

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "werkmatch@groningen.example"
+    smtp_retries: int = Field(default=3, ge=1, le=10)
+    smtp_backoff_seconds: float = Field(default=2.0, ge=0, le=300)
     token_ttl_days: int = Field(default=365, ge=1, le=3650)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)

@@ -275,6 +275,9 @@ def load_demo(
         if progress:
             progress(len(rows))
     fix_sequences(session)
+    from models.services.nightly import ensure_default_subscriptions
+
+    ensure_default_subscriptions(session)
     return {
         "users": len(users),
         "employers": len(employers),

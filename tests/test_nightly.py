@@ -1,0 +1,207 @@
+"""The nightly e-mail against a real SMTP server: content, exactly once, refusals, outages, a SIGKILL, the lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.db import session_scope
+from models.migrate import upgrade
+from models.services.demo import load_demo
+from models.services.mail import DirectoryMailer, SmtpMailer
+from models.services.matching import EngineStore
+from models.services.nightly import LockBusy, nightly_lock, run_nightly
+from models.tables import Candidate, CandidatePersonal, Notification, Subscription, User
+from tests.smtp import SmtpServer
+from werkmatch.settings import Settings
+
+pytestmark = pytest.mark.slow
+TODAY = dt.date(2026, 11, 2)
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def world(fresh_db, demo_store, esco_dir, tmp_path):
+    from matcher.esco import cached_esco
+
+    eng = fresh_db.engine()
+    upgrade(eng)
+    with session_scope(eng) as s:
+        load_demo(s, candidates=60, vacancies=25, seed=5, esco=cached_esco(str(esco_dir)), today=TODAY)
+    store = EngineStore(embedder=demo_store.engine.embedder, folder=tmp_path / "index",
+                        taxonomy=demo_store.engine.taxonomy, today=lambda: TODAY)  # fmt: skip
+    store.engine.vectors = demo_store.engine.vectors
+    yield {"engine": eng, "store": store, "db": fresh_db, "tmp": tmp_path}
+    eng.dispose()
+
+
+def _settings(world, port):
+    return Settings(database_url=world["db"].url, data_dir=world["tmp"], smtp_port=port, smtp_retries=2,
+                    smtp_backoff_seconds=0.01, base_url="https://werkmatch.groningen.example")  # fmt: skip
+
+
+def _run(world, server, **kw):
+    settings = _settings(world, server.port)
+    mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.01)
+    return run_nightly(engine=world["engine"], store=world["store"], settings=settings, mailer=mailer,
+                       lock_dir=world["tmp"], **kw)  # fmt: skip
+
+
+def _ledger(world):
+    with Session(world["engine"]) as s:
+        return Counter(str(n.status) for n in s.scalars(select(Notification)))
+
+
+def test_mails_have_dutch_content_headers_and_no_personal_data(world):
+    with SmtpServer() as server:
+        summary = _run(world, server)
+    msgs = server.sink.messages
+    assert summary.ok and summary.sent_messages == len(msgs) > 0
+    assert len({m["Message-ID"] for m in msgs}) == len(msgs)
+    with Session(world["engine"]) as s:
+        names = {p.last_name for p in s.scalars(select(CandidatePersonal))}
+        emails = {p.email for p in s.scalars(select(CandidatePersonal)) if p.email}
+        users = {u.email for u in s.scalars(select(User))}
+    for m in msgs:
+        assert str(m["To"]) in users and m["Subject"].startswith("werkmatch: ")
+        assert m["List-Unsubscribe"].startswith("<https://werkmatch.groningen.example/afmelden/")
+        assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        plain = m.get_body(("plain",)).get_content()
+        html = m.get_body(("html",)).get_content()
+        assert "Beste " in plain and "Afmelden (zonder inloggen)" in plain and "Dit is een advies" in plain
+        assert "https://werkmatch.groningen.example/ui/" in plain and '<html lang="nl">' in html
+        assert "ESCO" in plain
+        body = plain + html
+        assert not any(n in body for n in names) and not any(e in body for e in emails)
+    assert _ledger(world) == Counter({"sent": summary.sent_matches})
+
+
+def test_a_rerun_sends_nothing_twice_and_new_data_once(world):
+    with SmtpServer() as server:
+        first = _run(world, server)
+        n_first = len(server.sink.messages)
+        second = _run(world, server)
+        assert len(server.sink.messages) == n_first and second.sent_messages == 0
+        with session_scope(world["engine"]) as s:  # a new client with a wide profile turns up
+            c = s.scalars(select(Candidate).where(Candidate.status == "active").order_by(Candidate.id)).first()
+            c.about = c.about + " Ik wil graag snel aan het werk."
+        third = _run(world, server)
+    delivered = server.sink.delivered()
+    assert first.sent_messages > 0 and third.ok
+    assert len(delivered) == len(set(delivered)), "a (recipient, match) was delivered twice"
+
+
+def test_refused_recipients_are_reported_and_retried_next_run(world):
+    with SmtpServer() as server:
+        server.sink.refuse.add("adviseur.oost@demo.werkmatch.nl")
+        first = _run(world, server)
+        assert not first.ok and any("adviseur.oost" in f for f in first.failed_recipients)
+        assert "adviseur.oost@demo.werkmatch.nl" not in {str(m["To"]) for m in server.sink.messages}
+        assert _ledger(world)["failed"] > 0
+        server.sink.refuse.clear()
+        second = _run(world, server)
+    assert second.ok and second.sent_messages == 1
+    delivered = server.sink.delivered()
+    assert len(delivered) == len(set(delivered))
+    assert set(_ledger(world)) == {"sent"}
+
+
+def test_smtp_down_half_way_then_rerun_delivers_the_rest_exactly_once(world):
+    with SmtpServer() as server:
+        server.sink.down_after = 2
+        first = _run(world, server)
+        assert not first.ok and len(server.sink.messages) == 2
+        server.sink.down_after = None
+        second = _run(world, server)
+    assert second.ok
+    delivered = server.sink.delivered()
+    assert len(delivered) == len(set(delivered))
+    assert set(_ledger(world)) == {"sent"} and sum(_ledger(world).values()) == len(delivered)
+
+
+def test_sigkill_between_sends_then_rerun_delivers_each_match_exactly_once(world, model_dir, esco_dir):
+    with session_scope(world["engine"]) as s:
+        recipients = sorted(
+            u.email for u in s.scalars(select(User).join(Subscription, Subscription.user_id == User.id))
+        )
+    cache_src = Settings().data_dir / "cache"
+    shutil.copytree(cache_src, world["tmp"] / "cache", dirs_exist_ok=True)
+    with SmtpServer() as server:
+        # Block the third recipient in send order: the process is killed while waiting on it.
+        server.sink.block.add(recipients[2])
+        env = os.environ | {
+            "WERKMATCH_DATABASE_URL": world["db"].url, "WERKMATCH_DATA_DIR": str(world["tmp"]),
+            "WERKMATCH_MODEL_DIR": str(model_dir), "WERKMATCH_ESCO_DIR": str(esco_dir),
+            "WERKMATCH_SMTP_PORT": str(server.port), "WERKMATCH_SMTP_RETRIES": "1",
+        }  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "werkmatch.cli", "nightly"], env=env, cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        assert server.sink.blocked.wait(300), proc.communicate(timeout=5)[0].decode()[-2000:]
+        assert len(server.sink.messages) == 2
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        server.sink.release.set()
+        server.sink.block.clear()
+        time.sleep(0.2)
+        ledger = _ledger(world)
+        assert ledger["sent"] > 0 and (ledger["sending"] + ledger["pending"]) > 0
+        rerun = subprocess.run([sys.executable, "-m", "werkmatch.cli", "nightly"], env=env, cwd=REPO,
+                               capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    delivered = server.sink.delivered()
+    assert len(delivered) == len(set(delivered)), "a (recipient, match) was delivered twice"
+    with Session(world["engine"]) as s:
+        expected = set(s.scalars(select(User.email).join(Notification, Notification.user_id == User.id)))
+    assert {r for r, _ in delivered} == expected and len(expected) >= 3
+    assert set(_ledger(world)) == {"sent"} and sum(_ledger(world).values()) == len(delivered)
+
+
+def test_two_runs_cannot_overlap(world):
+    with SmtpServer() as server, nightly_lock(world["engine"], world["tmp"]):
+        with pytest.raises(LockBusy):
+            _run(world, server)
+        assert server.sink.messages == []
+
+
+def test_unsubscribe_link_works_without_logging_in(world):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with SmtpServer() as server:
+        _run(world, server)
+        msg = server.sink.messages[0]
+        who = str(msg["To"])
+        url = msg["List-Unsubscribe"].strip("<>")
+        app = create_app(_settings(world, server.port), store=world["store"], preload=False)
+        with TestClient(app) as client:
+            path = url.split("example", 1)[1]
+            assert "meld mij af" in client.get(path).text
+            res = client.post(path)
+            assert res.status_code == 200 and "afgemeld" in res.text
+            assert client.post(path.replace("/afmelden/", "/afmelden/x")).status_code == 400
+    with Session(world["engine"]) as s:
+        uid = s.scalar(select(User.id).where(User.email == who))
+        assert s.scalar(select(func.count()).select_from(Subscription).where(
+            Subscription.user_id == uid, Subscription.active.is_(True))) == 0  # fmt: skip
+
+
+def test_dry_run_writes_eml_files_and_leaves_the_ledger(world):
+    out = world["tmp"] / "eml"
+    summary = run_nightly(engine=world["engine"], store=world["store"], settings=_settings(world, 25),
+                          mailer=DirectoryMailer(out), lock_dir=world["tmp"], dry_run=True)  # fmt: skip
+    files = sorted(out.glob("*.eml"))
+    assert summary.sent_messages == len(files) > 0
+    assert b"Subject: werkmatch:" in files[0].read_bytes()
+    assert sum(_ledger(world).values()) == 0
