@@ -29,6 +29,7 @@ model: $(STAMP) ## Build the embedding model from the bundled weights (cached)
 run: setup ## Install, create the database, load demo data and serve on http://127.0.0.1:8000
 	$(BIN)/werkmatch init
 	$(BIN)/werkmatch demo
+	$(BIN)/werkmatch users demo-tokens
 	$(BIN)/werkmatch serve
 
 test: setup ## Run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)

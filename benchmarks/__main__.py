@@ -13,11 +13,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def main() -> None:
     """Parse arguments and run the chosen benchmarks."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("which", nargs="*", default=["engine"], choices=["engine"])
+    parser.add_argument("which", nargs="*", default=["engine"], choices=["engine", "api", "nightly"])
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=5_000, help="distinct encoded demo profiles")
     parser.add_argument("--vacancies", type=int, default=2_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20.0, help="api: seconds per load scenario")
+    parser.add_argument("--concurrency", type=int, default=4, help="api: concurrent clients")
+    parser.add_argument("--users", type=int, default=200, help="nightly: subscribed users")
     parser.add_argument("--output", help="write the results as JSON")
     args = parser.parse_args()
     results = {}
@@ -27,7 +30,17 @@ def main() -> None:
         results["engine"] = run(
             candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies, queries=args.queries
         )
-    text = json.dumps(results, indent=2)
+    if "api" in args.which:
+        from benchmarks.bench_api import run as run_api
+
+        results["api"] = run_api(candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies,
+                                 seconds=args.seconds, concurrency=args.concurrency)  # fmt: skip
+    if "nightly" in args.which:
+        from benchmarks.bench_nightly import run as run_nightly_bench
+
+        sizes = [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
+        results["nightly"] = run_nightly_bench(sizes=sizes, users=args.users, distinct=None)
+    text = json.dumps(results, indent=2, default=str)
     print(text)
     if args.output:
         with open(args.output, "w") as fh:

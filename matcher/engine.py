@@ -55,6 +55,10 @@ class _Prepared:
     essential: dict[str, str] = field(default_factory=dict)  # skill uri -> occupation label it comes from
     isco: set[str] = field(default_factory=set)
     texts: tuple[str, str, str] = ("", "", "")
+    comp: np.ndarray | None = None  # [3, d]: occupation, skills, full-text vectors
+    occ_mat: np.ndarray | None = None
+    skill_mat: np.ndarray | None = None
+    skill_lower: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -92,9 +96,8 @@ class MatchEngine:
         self.taxonomy = taxonomy
         self.today = today
         self.vectors = TextVectors(embedder)
-        dim = 3 * embedder.dim
-        self.cand_index: VectorIndex = index_factory(dim)
-        self.vac_index: VectorIndex = index_factory(dim)
+        self.cand_index: VectorIndex = index_factory(embedder.dim)
+        self.vac_index: VectorIndex = index_factory(embedder.dim)
         self.candidates: dict[int, CandidateProfile] = {}
         self.vacancies: dict[int, VacancyProfile] = {}
         self._cprep: dict[int, _Prepared] = {}
@@ -148,6 +151,25 @@ class MatchEngine:
             {}, isco, vacancy_texts(v, pref),
         )  # fmt: skip
 
+    def _weights3(self) -> np.ndarray:
+        w = self.config.weights
+        return np.array([w.occupation + w.occupation_esco, w.skills + w.skill_coverage, w.text], dtype=np.float32)
+
+    def _finish(self, p: _Prepared) -> None:
+        """Attach the cached vectors a prepared profile needs for scoring (no encoding when cached)."""
+        d = self.embedder.dim
+        p.comp = self.vectors.get(list(p.texts))
+        p.occ_mat = self.vectors.get(p.occ_labels) if p.occ_labels else np.zeros((0, d), np.float32)
+        p.skill_mat = self.vectors.get(p.skill_labels) if p.skill_labels else np.zeros((0, d), np.float32)
+        p.skill_lower = {x.lower(): x for x in p.skill_labels}
+
+    def _combined(self, p: _Prepared) -> np.ndarray:
+        """The retrieval vector: the weighted sum of the three parts, normalised."""
+        assert p.comp is not None
+        v = self._weights3() @ p.comp
+        n = float(np.linalg.norm(v))
+        return v / n if n > 0 else v
+
     def _vectors(self, preps: list[_Prepared], progress: Callable[[int], None] | None = None) -> np.ndarray:
         texts: list[str] = []
         for p in preps:
@@ -155,10 +177,10 @@ class MatchEngine:
             texts.extend(p.occ_labels)
             texts.extend(p.skill_labels)
         self.vectors.ensure(texts, progress=progress)
-        d = self.embedder.dim
-        out = np.zeros((len(preps), 3 * d), dtype=np.float32)
+        out = np.zeros((len(preps), self.embedder.dim), dtype=np.float32)
         for i, p in enumerate(preps):
-            out[i] = self.vectors.get(list(p.texts)).reshape(-1)
+            self._finish(p)
+            out[i] = self._combined(p)
         return out
 
     # --------------------------------------------------------------------- updates
@@ -213,7 +235,8 @@ class MatchEngine:
         n = 0
         for c in profiles:
             p = self._prepare_candidate(c)
-            self.vectors.ensure([*p.occ_labels, *p.skill_labels])
+            self.vectors.ensure([*p.texts, *p.occ_labels, *p.skill_labels])
+            self._finish(p)
             self.candidates[c.id], self._cprep[c.id] = c, p
             n += 1
         self._cfilter = None
@@ -229,7 +252,8 @@ class MatchEngine:
         n = 0
         for v in profiles:
             p = self._prepare_vacancy(v)
-            self.vectors.ensure([*p.occ_labels, *p.skill_labels])
+            self.vectors.ensure([*p.texts, *p.occ_labels, *p.skill_labels])
+            self._finish(p)
             self.vacancies[v.id], self._vprep[v.id] = v, p
             n += 1
         self._vfilter = None
@@ -320,30 +344,20 @@ class MatchEngine:
         return a["id"][mask]
 
     # --------------------------------------------------------------------- scoring
-    def _query(self, texts_vec: np.ndarray) -> np.ndarray:
-        w = self.config.weights
-        d = self.embedder.dim
-        q = texts_vec.reshape(3, d).copy()
-        q[0] *= w.occupation + w.occupation_esco
-        q[1] *= w.skills + w.skill_coverage
-        q[2] *= w.text
-        return q.reshape(-1)
+    def _query(self, prep: _Prepared) -> np.ndarray:
+        return self._combined(prep)
 
     def features(self, c: CandidateProfile, v: VacancyProfile) -> Features:
         """Similarities and skill coverage of one pair."""
         cp, vp = self._cprep[c.id], self._vprep[v.id]
-        d = self.embedder.dim
-        ca = self.cand_index.get([c.id])[0].reshape(3, d)
-        va = self.vac_index.get([v.id])[0].reshape(3, d)
+        assert cp.comp is not None and vp.comp is not None and cp.occ_mat is not None and vp.occ_mat is not None
         # Occupation: best pair of labels.
-        co = self.vectors.get(cp.occ_labels) if cp.occ_labels else np.zeros((0, d), np.float32)
-        vo = self.vectors.get(vp.occ_labels)
-        if len(co):
-            sims = co @ vo.T
+        if len(cp.occ_mat) and len(vp.occ_mat):
+            sims = cp.occ_mat @ vp.occ_mat.T
             bi, bj = (int(x) for x in np.unravel_index(int(np.argmax(sims)), sims.shape))
             occ_sim, pair = float(sims[bi, bj]), (cp.occ_labels[bi], vp.occ_labels[bj])
         else:
-            occ_sim, pair = 0.0, ("", vp.occ_labels[0])
+            occ_sim, pair = 0.0, ("", vp.occ_labels[0] if vp.occ_labels else "")
         esco: float | None = None
         if vp.occ_uris and cp.occ_uris:
             if vp.occ_uris & cp.occ_uris:
@@ -352,27 +366,28 @@ class MatchEngine:
                 esco = 0.5
             else:
                 esco = 0.0
-        # Skills: each required/wanted skill of the vacancy.
+        # Skills: each required/wanted skill of the vacancy (in the order of vp.skill_labels).
         matches: list[SkillMatch] = []
         skills = [(s, True) for s in v.required_skills] + [(s, False) for s in v.nice_skills]
-        cs_vec = self.vectors.get(cp.skill_labels) if cp.skill_labels else None
-        cs_lower = {s.lower(): s for s in cp.skill_labels}
-        for s, req in skills:
+        has_c = cp.skill_mat is not None and len(cp.skill_mat) > 0
+        sim_all = cp.skill_mat @ vp.skill_mat.T if has_c and vp.skill_mat is not None and len(vp.skill_mat) else None
+        thr = self.config.skill_match_threshold
+        for j, (s, req) in enumerate(skills):
             via = ""
-            if s.label.lower() in cs_lower:
+            if s.label.lower() in cp.skill_lower:
                 via = "genoemd in profiel"
             elif s.uri and s.uri in cp.skill_uris:
                 via = "zelfde ESCO-vaardigheid in profiel"
-            elif cs_vec is not None:
-                sims = cs_vec @ self.vectors.one(s.label)
-                j = int(np.argmax(sims))
-                if sims[j] >= self.config.skill_match_threshold:
-                    via = f"lijkt op '{cp.skill_labels[j]}'"
+            elif sim_all is not None and j < sim_all.shape[1]:
+                col = sim_all[:, j]
+                best = int(np.argmax(col))
+                if col[best] >= thr:
+                    via = f"lijkt op '{cp.skill_labels[best]}'"
             if not via and s.uri and s.uri in cp.essential:
                 via = f"hoort bij beroep '{cp.essential[s.uri]}'"
             matches.append(SkillMatch(s.label, bool(via), via, req))
-        skills_sim = float(ca[1] @ va[1]) if cp.skill_labels and vp.skill_labels else None
-        return Features(occ_sim, pair, esco, skills_sim, float(ca[2] @ va[2]), matches)
+        skills_sim = float(cp.comp[1] @ vp.comp[1]) if cp.skill_labels and vp.skill_labels else None
+        return Features(occ_sim, pair, esco, skills_sim, float(cp.comp[2] @ vp.comp[2]), matches)
 
     def pair(self, candidate_id: int, vacancy_id: int) -> MatchResult:
         """Score and explain one pair."""
@@ -400,8 +415,8 @@ class MatchEngine:
                                       ladder_filter=ladder_filter)  # fmt: skip
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
-        q = self._query(self.vac_index.get([vacancy_id])[0])
-        found, _ = self.cand_index.search(q, max(k * 3, self.config.retrieve), allowed=ids)
+        q = self._query(self._vprep[vacancy_id])
+        found, _ = self.cand_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(self.candidates[int(i)], v) for i in found]
         return self._rerank(pairs, k, min_score, include_ineligible)
 
@@ -418,21 +433,15 @@ class MatchEngine:
         )  # fmt: skip
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
-        q = self._query(self.cand_index.get([candidate_id])[0])
-        found, _ = self.vac_index.search(q, max(k * 3, self.config.retrieve), allowed=ids)
+        q = self._query(self._cprep[candidate_id])
+        found, _ = self.vac_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(c, self.vacancies[int(i)]) for i in found]
         return self._rerank(pairs, k, min_score, include_ineligible)
 
     def _search(self, index: VectorIndex, text: str, k: int, allowed: np.ndarray) -> list[SearchHit]:
-        v = self.embedder.encode([text], kind="query")[0]
-        w = self.config.weights
-        q = np.concatenate([v * (w.occupation + w.occupation_esco), v * (w.skills + w.skill_coverage), v * w.text])
-        total = w.occupation + w.occupation_esco + w.skills + w.skill_coverage + w.text
+        q = self.embedder.encode([text], kind="query")[0]
         ids, scores = index.search(q, k, allowed=allowed)
-        return [
-            SearchHit(int(i), round(100 * self.config.calibrate(float(s) / total), 1))
-            for i, s in zip(ids, scores, strict=True)
-        ]
+        return [SearchHit(int(i), round(100 * self.config.calibrate(float(s)), 1)) for i, s in zip(ids, scores, strict=True)]
 
     def search_candidates(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
         """Free-text search over active candidates."""

@@ -98,6 +98,7 @@ class NumpyIndex:
         self._ids = np.zeros(0, dtype=np.int64)
         self._vecs = np.zeros((0, dim), dtype=np.float32)
         self._pos: dict[int, int] = {}
+        self._sorted: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def dim(self) -> int:
@@ -123,6 +124,7 @@ class NumpyIndex:
         self._vecs = np.vstack([self._vecs, vectors])
         for j, i in enumerate(ids_.tolist()):
             self._pos[i] = start + j
+        self._sorted = None
 
     def remove(self, ids: Iterable[int]) -> int:
         """Remove ids."""
@@ -133,6 +135,7 @@ class NumpyIndex:
         keep[drop] = False
         self._ids, self._vecs = self._ids[keep], self._vecs[keep]
         self._pos = {int(i): j for j, i in enumerate(self._ids.tolist())}
+        self._sorted = None
         return len(drop)
 
     def get(self, ids: Iterable[int]) -> np.ndarray:
@@ -143,11 +146,26 @@ class NumpyIndex:
         """Exact top-k."""
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         if allowed is not None:
-            rows = np.array([self._pos[i] for i in np.asarray(allowed).tolist() if i in self._pos], dtype=np.int64)
+            rows = self.rows_of(np.asarray(allowed, dtype=np.int64))
             if len(rows) == 0:
                 return _topk(np.zeros(0, np.float32), np.zeros(0, np.int64), k)
+            if len(rows) * 3 > len(self._ids):  # a large share: one pass over all rows beats copying them
+                return _topk((self._vecs @ q)[rows], self._ids[rows], k)
             return _topk(self._vecs[rows] @ q, self._ids[rows], k)
         return _topk(self._vecs @ q, self._ids, k)
+
+    def rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Row positions of the ids that are present (vectorised)."""
+        if self._sorted is None:
+            order = np.argsort(self._ids, kind="stable")
+            self._sorted = (order, self._ids[order])
+        order, sorted_ids = self._sorted
+        if len(sorted_ids) == 0 or len(ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        pos = np.searchsorted(sorted_ids, ids)
+        pos = np.clip(pos, 0, len(sorted_ids) - 1)
+        hit = sorted_ids[pos] == ids
+        return order[pos[hit]]
 
     def save(self, folder: Path) -> None:
         """Persist atomically."""
@@ -167,6 +185,7 @@ class NumpyIndex:
         idx._ids = np.load(folder / "ids.npy")
         idx._vecs = np.load(folder / "vectors.npy")
         idx._pos = {int(i): j for j, i in enumerate(idx._ids.tolist())}
+        idx._sorted = None
         return idx
 
 

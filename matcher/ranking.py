@@ -57,7 +57,7 @@ class RankingConfig:
     travel_penalty: float = 12.0
     education_penalty_per_level: float = 6.0
     availability_penalty: float = 5.0
-    retrieve: int = 300  # candidates retrieved by vector search before re-ranking
+    retrieve: int = 150  # candidates retrieved by vector search before re-ranking
 
     def calibrate(self, cos: float) -> float:
         """Map a cosine similarity to 0–1."""

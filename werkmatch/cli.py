@@ -55,6 +55,7 @@ def demo(
     vacancies: Annotated[int, typer.Option(min=0, help="number of vacancies")] = 200,
     seed: Annotated[int, typer.Option(help="random seed")] = 42,
     reset: Annotated[bool, typer.Option(help="add demo data even when some exists")] = False,
+    distinct_profiles: Annotated[int | None, typer.Option(min=1, help="benchmarks: repeat this many distinct profiles")] = None,
 ) -> None:
     """Load synthetic demo data (users per gebied, employers, vacancies, candidates)."""
     from models.migrate import upgrade
@@ -70,7 +71,7 @@ def demo(
             task = progress.add_task("kandidaten", total=candidates)
             counts = load_demo(
                 session, candidates=candidates, vacancies=vacancies, seed=seed, esco=esco_or_none(),
-                progress=lambda n: progress.advance(task, n),
+                progress=lambda n: progress.advance(task, n), distinct=distinct_profiles,
             )  # fmt: skip
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
@@ -186,6 +187,28 @@ def users_token(
     except ServiceError as exc:
         raise fail(exc.detail) from None
     typer.echo(token)
+
+
+@users_app.command("demo-tokens")
+def users_demo_tokens() -> None:
+    """Print a fresh token for every demo user (older demo tokens are revoked). Demo data only."""
+    from sqlalchemy import select
+
+    from models.services.demo import DEMO_DOMAIN
+    from models.services.users import create_token
+    from models.tables import ApiToken, User, utcnow
+    from werkmatch.context import transaction
+
+    with transaction() as session:
+        users = session.scalars(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.role, User.email)).all()
+        if not users:
+            raise fail("no demo users: run `werkmatch demo` first", 1)
+        for t in session.scalars(select(ApiToken).where(ApiToken.name == "demo", ApiToken.revoked_at.is_(None))):
+            t.revoked_at = utcnow()
+        rows = [(u.role.value, u.email, create_token(session, user=u, name="demo", ttl_days=30)) for u in users]
+    typer.echo("Demo tokens (valid 30 days; use as `Authorization: Bearer <token>` or sign in on /ui):")
+    for role, email, token in rows:
+        typer.echo(f"  {role:17s} {email:42s} {token}")
 
 
 @model_app.command("build")

@@ -239,8 +239,14 @@ def load_demo(
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
     batch: int = 2000,
+    distinct: int | None = None,
 ) -> dict[str, int]:
-    """Insert demo users, employers, vacancies and candidates; return the counts."""
+    """Insert demo users, employers, vacancies and candidates; return the counts.
+
+    With ``distinct``, candidate ``i`` copies the matching fields of candidate ``i % distinct`` (with its
+    own id, client number and personal details): a large population with common profiles, which the
+    benchmarks use so that building the index does not take hours on two cores.
+    """
     seed_areas(session)
     users = demo_users(session)
     geo = Geo(session)
@@ -260,10 +266,18 @@ def load_demo(
         session.execute(insert(Vacancy), vac_rows[start : start + batch])
     next_cand = (session.scalar(select(func.max(Candidate.id))) or 0) + 1
     now = utcnow()
+    templates: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for start in range(0, candidates, batch):
         rows, personal = [], []
         for i in range(start, min(candidates, start + batch)):
-            cand, pers = gen.candidate(i, coaches)
+            if distinct and i >= distinct:
+                template, _ = templates[i % distinct]
+                cand = dict(template) | {"external_id": f"demo-c-{i:06d}"}
+                pers = gen.candidate(i, coaches)[1]
+            else:
+                cand, pers = gen.candidate(i, coaches)
+                if distinct:
+                    templates.append((dict(cand), pers))
             cid = next_cand + i
             cand |= {"id": cid, "created_at": now, "updated_at": now}
             if cand["consent_to_share"]:

@@ -120,6 +120,7 @@ class EngineStore:
         self.lock = threading.RLock()
         self._version: tuple[Any, ...] | None = None
         self.loaded_from_disk = False
+        self.dirty = False
 
     @property
     def index_version(self) -> str:
@@ -144,11 +145,20 @@ class EngineStore:
         self.loaded_from_disk = True
         return True
 
-    def save(self) -> None:
-        """Persist indexes, text vectors and manifest (each written beside, then renamed)."""
+    def save(self, *, force: bool = False) -> bool:
+        """Persist indexes, text vectors and manifest (each written beside, then renamed) when changed.
+
+        A file lock keeps two processes (several workers, the nightly job) from saving at once.
+        """
+        import fcntl
+
+        if not (self.dirty or force):
+            return False
         with self.lock:
             e = self.engine
             self.folder.mkdir(parents=True, exist_ok=True)
+            lock_fh = (self.folder.parent / f".{self.folder.name}.lock").open("w")
+            fcntl.flock(lock_fh, fcntl.LOCK_EX)
             e.cand_index.save(self.folder / "candidates")
             e.vac_index.save(self.folder / "vacancies")
             e.vectors.save(self.folder / "textvectors.npz")
@@ -161,6 +171,10 @@ class EngineStore:
             tmp = self.folder / (MANIFEST + ".tmp")
             tmp.write_text(json.dumps(meta))
             tmp.replace(self.folder / MANIFEST)
+            fcntl.flock(lock_fh, fcntl.LOCK_UN)
+            lock_fh.close()
+            self.dirty = False
+            return True
 
     def sync(
         self, session: Session, *, progress: Callable[[int], None] | None = None, force: bool = False
@@ -200,6 +214,8 @@ class EngineStore:
                         progress(len(fresh))
             self._disk_stamps = {"c": {}, "v": {}}
             self._version = version
+            if stats["added"] or stats["removed"] or not self.loaded_from_disk:
+                self.dirty = True
             return stats
 
     def refresh(self, session: Session) -> None:
@@ -212,6 +228,7 @@ class EngineStore:
         with self.lock:
             self.engine.remove_candidates([candidate_id])
             self._version = None
+            self.dirty = True
 
 
 def profile_rows_areas(areas: Sequence[str] | None) -> list[str] | None:

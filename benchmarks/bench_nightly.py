@@ -1,0 +1,72 @@
+"""Nightly run over N candidates and M vacancies with 200 subscribed users, to a local SMTP sink."""
+
+from __future__ import annotations
+
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from benchmarks.world import build_world
+from matcher.enums import Role
+from models.db import make_engine, session_scope
+from models.schemas import UserCreate
+from models.services.mail import SmtpMailer
+from models.services.nightly import ensure_default_subscriptions, run_nightly
+from models.services.users import create_user
+from models.tables import Candidate, User
+from tests.smtp import SmtpServer
+
+
+def _users(settings: Any, n_users: int) -> None:
+    eng = make_engine(settings.resolved_database_url)
+    with session_scope(eng) as s:
+        from models.services.areas import Geo
+
+        areas = sorted(Geo(s).areas)
+        roles = [Role.coach, Role.employer_adviser, Role.jobhunter]
+        have = len(s.scalars(select(User)).all())
+        for i in range(max(0, n_users - have)):
+            role = roles[i % 3]
+            create_user(s, data=UserCreate(email=f"bench{i}@demo.werkmatch.nl", name=f"Gebruiker {i}", role=role,
+                                           area=areas[i % len(areas)]))  # fmt: skip
+        s.flush()
+        coaches = [u for u in s.scalars(select(User).where(User.role == Role.coach))]
+        by_area: dict[int, list[int]] = {}
+        for u in coaches:
+            by_area.setdefault(u.area_id or 0, []).append(u.id)
+        for c in s.scalars(select(Candidate)):
+            pool = by_area.get(c.area_id) or [coaches[0].id]
+            c.coach_id = pool[c.id % len(pool)]
+        ensure_default_subscriptions(s)
+    eng.dispose()
+
+
+def run_one(*, candidates: int, vacancies: int, users: int, distinct: int | None) -> dict[str, Any]:
+    """One size."""
+    from werkmatch.runtime import make_store
+
+    folder = Path(tempfile.mkdtemp(prefix="wm-bench-nightly-"))
+    settings, out = build_world(folder, candidates=candidates, vacancies=vacancies, distinct=distinct)
+    _users(settings, users)
+    store = make_store(settings)
+    eng = make_engine(settings.resolved_database_url)
+    with SmtpServer() as server:
+        settings = settings.model_copy(update={"smtp_port": server.port})
+        mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.1)
+        t = time.perf_counter()
+        summary = run_nightly(engine=eng, store=store, settings=settings, mailer=mailer, lock_dir=folder)
+        out["nightly_s"] = round(time.perf_counter() - t, 1)
+        out["messages"] = len(server.sink.messages)
+    out.update({"candidates": candidates, "vacancies": vacancies, "users": users, "distinct_profiles": distinct,
+                "summary": summary.line(), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})  # fmt: skip
+    eng.dispose()
+    return out
+
+
+def run(*, sizes: list[tuple[int, int]], users: int, distinct: int | None) -> list[dict[str, Any]]:
+    """Several sizes, to see how the run grows with data."""
+    return [run_one(candidates=c, vacancies=v, users=users, distinct=distinct) for c, v in sizes]

@@ -1,0 +1,47 @@
+"""A benchmark world: a demo database with many candidates, an index, settings pointing at both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from models.db import make_engine, session_scope
+from models.migrate import upgrade
+from models.services.demo import load_demo
+from werkmatch.settings import Settings, get_settings
+
+TODAY = dt.date(2026, 11, 2)
+
+
+def build_world(
+    folder: Path, *, candidates: int, vacancies: int, distinct: int | None, seed: int = 1
+) -> tuple[Settings, dict[str, Any]]:
+    """Create the database and the index in ``folder``; return settings and timings."""
+    from matcher.esco import cached_esco
+    from werkmatch.runtime import make_store
+
+    base = get_settings()
+    folder.mkdir(parents=True, exist_ok=True)
+    if (base.data_dir / "cache").is_dir():
+        shutil.copytree(base.data_dir / "cache", folder / "cache", dirs_exist_ok=True)
+    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
+                        model_dir=base.resolved_model_dir, esco_dir=base.esco_dir)  # fmt: skip
+    info: dict[str, Any] = {}
+    eng = make_engine(settings.resolved_database_url)
+    upgrade(eng)
+    t = time.perf_counter()
+    with session_scope(eng) as s:
+        esco = cached_esco(str(settings.esco_dir)) if settings.esco_available else None
+        load_demo(s, candidates=candidates, vacancies=vacancies, seed=seed, esco=esco, today=TODAY, distinct=distinct)
+    info["load_db_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    store = make_store(settings)
+    with session_scope(eng) as s:
+        store.sync(s)
+    store.save()
+    info["index_build_s"] = round(time.perf_counter() - t, 1)
+    eng.dispose()
+    return settings, info
