@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from api import problems, routers_meta
+from api import problems, routers_meta, ui
 from api.auth import Authenticator, BearerTokenAuthenticator
 from api.observability import Metrics, RequestMiddleware, setup_logging
 from api.routers import candidates, matching, people, unsubscribe, vacancies
@@ -76,6 +78,8 @@ def create_app(
     problems.install(app)
     app.include_router(routers_meta.router)
     app.include_router(unsubscribe.router)
+    app.include_router(ui.router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for r in (people.router, candidates.router, vacancies.router, matching.router):
         app.include_router(r, responses=problems.COMMON_RESPONSES)
     if settings.cors_origins:

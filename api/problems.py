@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,11 +53,32 @@ _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
            422: "Unprocessable Content", 503: "Service Unavailable"}  # fmt: skip
 
 
+_UI_TITLES = {401: "Niet ingelogd", 403: "Geen toegang", 404: "Niet gevonden", 409: "Dat kan nu niet",
+              413: "Te veel gegevens", 422: "Controleer wat je invulde", 500: "Er ging iets mis"}  # fmt: skip
+
+
+def _ui_error(request: Request, status: int, detail: str) -> Response:
+    from api.ui import page
+
+    message = {404: "Deze pagina of dit gegeven bestaat niet, of je hebt er geen toegang toe.",
+               500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de beheerder."}.get(status, detail)  # fmt: skip
+    resp = page(request, "ui/error.html", None, title=_UI_TITLES.get(status, "Er ging iets mis"), message=message)
+    resp.status_code = status
+    return resp
+
+
 def install(app: FastAPI) -> None:
-    """Register handlers that turn every error into problem+json, without stack traces."""
+    """Register handlers that turn every error into problem+json (or a Dutch page in the UI), without stack traces."""
+    from api.ui import Redirect
+
+    @app.exception_handler(Redirect)
+    async def _redirect(_: Request, exc: Redirect) -> Response:
+        return RedirectResponse(exc.url, status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/ui"):
+            return _ui_error(request, exc.status_code, str(exc.detail))
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
@@ -76,11 +97,15 @@ def install(app: FastAPI) -> None:
         return problem(422, "Unprocessable Content", detail, errors=errors)
 
     @app.exception_handler(ServiceError)
-    async def _service(_: Request, exc: ServiceError) -> JSONResponse:
+    async def _service(request: Request, exc: ServiceError) -> Response:
+        if request.url.path.startswith("/ui"):
+            return _ui_error(request, exc.status, exc.detail)
         extra = {"errors": [{"pointer": f"/body/{exc.field}", "detail": exc.detail}]} if exc.field else {}
         return problem(exc.status, _TITLES.get(exc.status, "Error"), exc.detail, **extra)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if request.url.path.startswith("/ui"):
+            return _ui_error(request, 500, "")
         return problem(500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw.")

@@ -19,7 +19,7 @@ from api.deps import ensure_store, get_session
 from matcher.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from matcher.ranking import MatchResult
 from matcher.wording import check_vacancy_text
-from models.schemas import CandidateUpdate, EmployerCreate, UserCreate, VacancyCreate, VacancyUpdate
+from models.schemas import CandidateUpdate, UserCreate, VacancyCreate, VacancyUpdate
 from models.services import ServiceError
 from models.services.access import View, candidate_view, require_coach_of, require_vacancy_writer
 from models.services.areas import Geo, list_areas
@@ -198,7 +198,9 @@ def new_vacancy_page(request: Request, session: SessionDep, user: UiUser) -> HTM
 
 
 def _errors(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(map(str, e['loc'])) or 'formulier'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+    return [
+        f"{'.'.join(map(str, e['loc'])) or 'formulier'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+    ]
 
 
 @router.post("/vacatures/nieuw")
@@ -216,12 +218,12 @@ def new_vacancy(request: Request, session: SessionDep, user: UiUser, csrf: Annot
             "skills": skills, "hours_min": hours_min, "hours_max": hours_max, "offer_type": offer_type}  # fmt: skip
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
     try:
-        data = VacancyCreate(
-            external_id=f"ui-{user.id}-{stamp}", title=title, description=description, area=area, postcode=postcode,
-            owner_email=user.email, required_skills=[{"label": s.strip()} for s in skills.splitlines() if s.strip()],
-            hours_min=hours_min, hours_max=hours_max, offer_type=offer_type,  # type: ignore[arg-type]
-            employer=EmployerCreate(external_id=f"ui-e-{user.id}-{stamp}", name=employer_name, area=area),
-        )  # fmt: skip
+        data = VacancyCreate.model_validate({
+            "external_id": f"ui-{user.id}-{stamp}", "title": title, "description": description, "area": area,
+            "postcode": postcode, "owner_email": user.email, "hours_min": hours_min, "hours_max": hours_max,
+            "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()], "offer_type": offer_type,
+            "employer": {"external_id": f"ui-e-{user.id}-{stamp}", "name": employer_name, "area": area},
+        })  # fmt: skip
         vac, _ = upsert_vacancy(session, data=data)
     except ValidationError as exc:
         return _vacancy_form(request, session, user, None, form, _errors(exc))
@@ -254,9 +256,11 @@ def edit_vacancy(request: Request, vacancy_id: int, session: SessionDep, user: U
     form = {"title": title, "description": description, "postcode": postcode, "skills": skills, "hours_min": hours_min,
             "hours_max": hours_max, "offer_type": offer_type, "status": status}  # fmt: skip
     try:
-        upd = VacancyUpdate(title=title, description=description, postcode=postcode, hours_min=hours_min,
-                            hours_max=hours_max, offer_type=offer_type, status=status,  # type: ignore[arg-type]
-                            required_skills=[{"label": s.strip()} for s in skills.splitlines() if s.strip()])  # type: ignore[list-item]
+        upd = VacancyUpdate.model_validate({
+            "title": title, "description": description, "postcode": postcode, "hours_min": hours_min,
+            "hours_max": hours_max, "offer_type": offer_type, "status": status,
+            "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()],
+        })  # fmt: skip
         update_vacancy(session, vacancy=vac, data=upd)
     except ValidationError as exc:
         return _vacancy_form(request, session, user, vacancy_read(vac), form, _errors(exc))
@@ -283,7 +287,9 @@ def vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: U
     store = ensure_store(request.app, session)
     scope = None
     if user.role == Role.coach:
-        scope = np.array(list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))), dtype=np.int64)
+        scope = np.array(
+            list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))), dtype=np.int64
+        )
     with store.lock:
         results = store.engine.rank_candidates(vacancy_id, k=20, areas=[geo.area(gebied).code] if gebied else None,
                                                min_score=min, ladder_filter=use_ladder, include_ineligible=harde == "1",
@@ -356,12 +362,12 @@ def save_candidate(request: Request, candidate_id: int, session: SessionDep, use
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
     try:
-        upd = CandidateUpdate(
-            desired_occupations=[{"label": x.strip()} for x in occupations.splitlines() if x.strip()],  # type: ignore[misc]
-            skills=[{"label": x.strip()} for x in skills.splitlines() if x.strip()],  # type: ignore[misc]
-            hours_min=hours_min, hours_max=hours_max, ladder_step=ladder_step, about=about,
-            max_travel_km=float(max_travel_km) if max_travel_km.strip() else None,
-        )  # fmt: skip
+        upd = CandidateUpdate.model_validate({
+            "desired_occupations": [{"label": x.strip()} for x in occupations.splitlines() if x.strip()],
+            "skills": [{"label": x.strip()} for x in skills.splitlines() if x.strip()],
+            "hours_min": hours_min, "hours_max": hours_max, "ladder_step": ladder_step, "about": about,
+            "max_travel_km": float(max_travel_km) if max_travel_km.strip() else None,
+        })  # fmt: skip
         update_candidate(session, candidate=cand, data=upd)
     except (ValidationError, ValueError, ServiceError) as exc:
         msg = "; ".join(_errors(exc)) if isinstance(exc, ValidationError) else str(getattr(exc, "detail", exc))
@@ -441,7 +447,9 @@ def propose(request: Request, session: SessionDep, user: UiUser, csrf: Annotated
     check_csrf(request, csrf)
     m = _match(request, session, user, candidate_id, vacancy_id)
     if m.status == MatchStatus.suggested:
-        change_status(session, match=m, to=MatchStatus.proposed_to_candidate, reason="voorgesteld via de UI", actor=user)
+        change_status(
+            session, match=m, to=MatchStatus.proposed_to_candidate, reason="voorgesteld via de UI", actor=user
+        )
         msg = f"Kandidaat+%23{candidate_id}+voorgesteld"
     else:
         msg = "Deze+match+was+al+opgepakt"
@@ -496,7 +504,9 @@ def matches_page(request: Request, session: SessionDep, user: UiUser) -> HTMLRes
     from api.routers.matching import list_matches
 
     rows = list_matches(session, user, None, 100, 0)
-    titles = {v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))}
+    titles = {
+        v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))
+    }
     trans = {k.value if hasattr(k, "value") else k: sorted(v) for k, v in MATCH_TRANSITIONS.items()}
     return page(request, "ui/matches.html", user, matches=rows, titles=titles, transitions=trans)
 
@@ -582,13 +592,17 @@ def admin_token(request: Request, session: SessionDep, user: UiUser, csrf: Annot
     token = create_token(session, user=target, name="ui", ttl_days=request.app.state.settings.token_ttl_days)
     record(session, actor=user, action="token.create", object_type="user", object_id=user_id)
     users = [user_read(u) for u in session.scalars(select(User).order_by(User.id))]
-    return page(request, "ui/admin.html", user, users=users, areas_list=areas, new_token=token, new_token_for=target.email)
+    return page(
+        request, "ui/admin.html", user, users=users, areas_list=areas, new_token=token, new_token_for=target.email
+    )
 
 
 @router.get("/beheer/audit", response_class=HTMLResponse)
 def audit_page(request: Request, session: SessionDep, user: UiUser, object_id: str | None = None) -> HTMLResponse:
     """The audit log."""
     _admin(user)
-    events = list_events(session, object_type="candidate" if object_id else None, object_id=object_id or None, limit=200)
+    events = list_events(
+        session, object_type="candidate" if object_id else None, object_id=object_id or None, limit=200
+    )
     names = {u.id: u.name for u in session.scalars(select(User))}
     return page(request, "ui/audit.html", user, events=events, names=names, object_id=object_id)

@@ -441,7 +441,9 @@ class MatchEngine:
     def _search(self, index: VectorIndex, text: str, k: int, allowed: np.ndarray) -> list[SearchHit]:
         q = self.embedder.encode([text], kind="query")[0]
         ids, scores = index.search(q, k, allowed=allowed)
-        return [SearchHit(int(i), round(100 * self.config.calibrate(float(s)), 1)) for i, s in zip(ids, scores, strict=True)]
+        return [
+            SearchHit(int(i), round(100 * self.config.calibrate(float(s)), 1)) for i, s in zip(ids, scores, strict=True)
+        ]
 
     def search_candidates(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
         """Free-text search over active candidates."""

@@ -55,7 +55,9 @@ def demo(
     vacancies: Annotated[int, typer.Option(min=0, help="number of vacancies")] = 200,
     seed: Annotated[int, typer.Option(help="random seed")] = 42,
     reset: Annotated[bool, typer.Option(help="add demo data even when some exists")] = False,
-    distinct_profiles: Annotated[int | None, typer.Option(min=1, help="benchmarks: repeat this many distinct profiles")] = None,
+    distinct_profiles: Annotated[
+        int | None, typer.Option(min=1, help="benchmarks: repeat this many distinct profiles")
+    ] = None,
 ) -> None:
     """Load synthetic demo data (users per gebied, employers, vacancies, candidates)."""
     from models.migrate import upgrade
@@ -200,7 +202,9 @@ def users_demo_tokens() -> None:
     from werkmatch.context import transaction
 
     with transaction() as session:
-        users = session.scalars(select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.role, User.email)).all()
+        users = session.scalars(
+            select(User).where(User.email.like(f"%@{DEMO_DOMAIN}")).order_by(User.role, User.email)
+        ).all()
         if not users:
             raise fail("no demo users: run `werkmatch demo` first", 1)
         for t in session.scalars(select(ApiToken).where(ApiToken.name == "demo", ApiToken.revoked_at.is_(None))):

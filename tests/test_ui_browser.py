@@ -1,0 +1,181 @@
+"""End-to-end in real headless Chromium (Debian's chromium, driven by Playwright): each role signs in and
+does its main flow; an adviser never sees a candidate's name before consent. Screenshots go to docs/screenshots."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.tables import Candidate, CandidatePersonal, Match, Vacancy
+from tests.smtp import free_port
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def server(api, backend):
+    if backend != "sqlite":
+        pytest.skip("browser flows run once, on the SQLite world (the API tests cover both databases)")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    port = free_port()
+    config = uvicorn.Config(api.http.app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    while not srv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    th.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
+                              "--disable-background-networking", "--disable-component-update", "--disable-sync"])  # fmt: skip
+        yield b
+        b.close()
+
+
+def _sign_in(browser, server, api, who):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page.goto(f"{server}/ui")
+    assert page.url.endswith("/ui/inloggen")
+    page.get_by_label("Persoonlijk token").fill(api.env["tokens"][who])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    return page
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.mark.parametrize(("who", "lands", "heading"), [
+    ("coach.west", "/ui/kandidaten", "Mijn cliënten"),
+    ("adviseur.west", "/ui/vacatures", "Vacatures"),
+    ("jobhunter.west", "/ui/zoeken", "Zoeken"),
+    ("admin", "/ui/beheer", "Gebruikers"),
+])  # fmt: skip
+def test_each_role_signs_in_and_lands_on_its_work(browser, server, api, who, lands, heading):
+    page = _sign_in(browser, server, api, who)
+    assert page.url.endswith(lands)
+    assert page.get_by_role("heading", level=1).inner_text() == heading
+    page.close()
+
+
+def test_adviser_opens_a_vacancy_sees_anonymised_candidates_and_proposes_one(browser, server, api):
+    with Session(api.env["engine"]) as s:
+        area_id = s.scalar(select(Vacancy.area_id).join(Vacancy.area).where(Vacancy.status == "open").limit(1))
+        hidden = {f"{p.first_name} {p.last_name}" for p in s.scalars(select(CandidatePersonal).join(
+            Candidate, Candidate.id == CandidatePersonal.candidate_id).where(Candidate.consent_to_share.is_(False)))}  # fmt: skip
+    page = _sign_in(browser, server, api, "adviseur.west")
+    _shot(page, "adviseur-vacatures")
+    page.locator("table.wm-table a").first.click()
+    page.wait_for_load_state()
+    page.get_by_label("Gebied").select_option("")
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_load_state()
+    cards = page.locator("section.wm-card")
+    assert cards.count() > 0
+    body = page.content()
+    assert not any(n in body for n in hidden), "a name was shown before consent"
+    assert "Aanwezige vaardigheden" in body and "Voorwaarden" in body
+    _shot(page, "adviseur-vacature-kandidaten")
+    first = cards.first
+    cid = int(first.locator("h3").inner_text().split("#")[1].split()[0])
+    first.get_by_role("button", name="Voorstellen").click()
+    page.wait_for_load_state()
+    assert "voorgesteld" in page.locator("[role=status]").inner_text()
+    with Session(api.env["engine"]) as s:
+        status = s.scalar(select(Match.status).where(Match.candidate_id == cid).order_by(Match.updated_at.desc()))
+    assert str(status) in ("proposed_to_candidate", "MatchStatus.proposed_to_candidate")
+    page.close()
+    assert area_id is not None
+
+
+def test_coach_opens_a_client_sees_vacancies_and_rejects_one_with_a_reason(browser, server, api):
+    page = _sign_in(browser, server, api, "coach.west")
+    _shot(page, "coach-caseload")
+    page.locator("table.wm-table a").first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Voorgestelde vacatures").is_visible()
+    card = page.locator("section.wm-card").filter(has=page.get_by_role("button", name="Afwijzen")).first
+    title = card.locator("h3 a").inner_text()
+    _shot(page, "coach-client-vacatures")
+    card.get_by_label("Reden van afwijzen").fill("Te ver reizen met de fiets")
+    card.get_by_role("button", name="Afwijzen").click()
+    page.wait_for_load_state()
+    assert "afgewezen" in page.locator("[role=status]").inner_text()
+    page.goto(f"{server}/ui/matches")
+    row = page.locator("tr", has_text="Te ver reizen met de fiets")
+    assert row.count() >= 1 and title in row.first.inner_text()
+    _shot(page, "coach-matches")
+    page.close()
+
+
+def test_consent_reveals_the_name_to_the_adviser(browser, server, api):
+    coach = _sign_in(browser, server, api, "coach.west")
+    coach.locator("table.wm-table a").first.click()
+    coach.wait_for_load_state()
+    heading = coach.get_by_role("heading", level=1).inner_text()
+    name = heading.split("(")[0].strip()
+    cid = int(coach.url.rsplit("/", 1)[1].split("?")[0])
+    with Session(api.env["engine"]) as s:
+        consented = s.get(Candidate, cid).consent_to_share
+    adviser = _sign_in(browser, server, api, "adviseur.west")
+    if not consented:
+        adviser.goto(f"{server}/ui/zoeken?soort=kandidaten&q={name.split()[0]}")
+        assert name not in adviser.content()
+        coach.get_by_role("button", name="Toestemming vastleggen").click()
+        coach.wait_for_load_state()
+        assert "Toestemming bijgewerkt" in coach.content()
+    _shot(coach, "coach-client")
+    coach.close()
+    adviser.close()
+
+
+def test_jobhunter_searches_and_admin_reads_the_audit_log(browser, server, api):
+    page = _sign_in(browser, server, api, "jobhunter.west")
+    page.get_by_label("Zoek op beroep, vaardigheid of tekst").fill("heftruck magazijn")
+    page.get_by_label("In", exact=True).select_option("vacatures")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_load_state()
+    assert page.locator("section.wm-card").count() > 0
+    _shot(page, "jobhunter-zoeken")
+    page.close()
+    admin = _sign_in(browser, server, api, "admin")
+    admin.goto(f"{server}/ui/beheer/audit")
+    assert admin.locator("tbody tr").count() > 0 and "candidate.view" in admin.content()
+    _shot(admin, "beheer-auditlog")
+    admin.close()
+
+
+def test_keyboard_focus_is_visible_and_every_input_has_a_label(browser, server, api):
+    page = _sign_in(browser, server, api, "adviseur.west")
+    page.goto(f"{server}/ui/vacatures/nieuw")
+    unlabeled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+        .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')).map(el => el.name || el.id)""")
+    assert unlabeled == []
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent").strip() == "Naar de inhoud"
+    page.get_by_label("Titel").fill("Serveerster")
+    page.get_by_label("Omschrijving").fill("Leeftijd maximaal 30 jaar")
+    page.wait_for_selector("#tekstcontrole .wm-findings", timeout=5000)
+    assert "leeftijd" in page.locator("#tekstcontrole").inner_text().lower()
+    _shot(page, "adviseur-nieuwe-vacature-tekstcontrole")
+    page.close()

@@ -1,0 +1,82 @@
+"""Every UI page renders in Dutch for the roles that use it, forms need CSRF, and names stay hidden."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.tables import Candidate, CandidatePersonal, Vacancy
+
+pytestmark = pytest.mark.slow
+
+
+def _client(api, who):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(api.http.app)
+    res = c.post("/ui/inloggen", data={"token": api.env["tokens"][who]}, follow_redirects=False)
+    assert res.status_code == 303
+    cookie = res.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    return c
+
+
+def _csrf(html):
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_sign_in_with_a_bad_token_says_so_in_dutch(api):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(api.http.app)
+    assert c.get("/ui/vacatures", follow_redirects=False).headers["location"] == "/ui/inloggen"
+    res = c.post("/ui/inloggen", data={"token": "wm_fout"})
+    assert "onbekend, verlopen of ingetrokken" in res.text
+
+
+@pytest.mark.parametrize(("who", "pages"), [
+    ("coach.oost", ["/ui/kandidaten", "/ui/vacatures", "/ui/matches", "/ui/instellingen"]),
+    ("adviseur.oost", ["/ui/vacatures", "/ui/vacatures/nieuw", "/ui/zoeken?q=heftruck", "/ui/matches"]),
+    ("jobhunter.oost", ["/ui/zoeken?q=orderpicker&soort=kandidaten", "/ui/zoeken?q=kok&soort=vacatures", "/ui/vacatures"]),
+    ("admin", ["/ui/beheer", "/ui/beheer/audit", "/ui/vacatures"]),
+])  # fmt: skip
+def test_pages_render_for_each_role(api, who, pages):
+    c = _client(api, who)
+    home = c.get("/ui", follow_redirects=False)
+    assert home.status_code == 303
+    for path in pages:
+        res = c.get(path)
+        assert res.status_code == 200, (path, res.text[:500])
+        assert '<html lang="nl">' in res.text and "Uitloggen" in res.text
+
+
+def test_vacancy_page_shows_anonymised_candidates_to_an_adviser(api):
+    c = _client(api, "adviseur.oost")
+    with Session(api.env["engine"]) as s:
+        vid = s.scalar(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))
+        hidden = {f"{p.first_name} {p.last_name}" for p in s.scalars(select(CandidatePersonal).join(
+            Candidate, Candidate.id == CandidatePersonal.candidate_id).where(Candidate.consent_to_share.is_(False)))}  # fmt: skip
+    res = c.get(f"/ui/vacatures/{vid}?min=0&gebied=")
+    assert res.status_code == 200 and "Passende kandidaten" in res.text
+    assert "Kandidaat #" in res.text and "Voorwaarden" in res.text
+    assert not any(n in res.text for n in hidden)
+
+
+def test_forms_without_csrf_are_refused(api):
+    c = _client(api, "coach.oost")
+    res = c.post("/ui/acties/feedback", data={"csrf": "x", "candidate_id": 1, "vacancy_id": 1, "relevant": "ja"})
+    assert res.status_code == 403 and "CSRF" in res.text
+
+
+def test_wording_check_fragment_and_friendly_404(api):
+    c = _client(api, "adviseur.oost")
+    page = c.get("/ui/vacatures/nieuw").text
+    frag = c.post(
+        "/ui/vacatures/controle", data={"title": "Serveerster", "description": "max 30 jaar", "csrf": _csrf(page)}
+    )
+    assert "Controleer de tekst" in frag.text and "leeftijd" in frag.text.lower()
+    res = c.get("/ui/vacatures/99999999")
+    assert res.status_code == 404 and "Niet gevonden" in res.text and "Traceback" not in res.text
