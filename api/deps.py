@@ -51,9 +51,12 @@ def ensure_store(app: object, session: Session) -> EngineStore:
     if state.store is None:
         with _store_lock:
             if state.store is None:
-                from werkmatch.runtime import make_store
+                from werkmatch.runtime import ModelMissing, make_store
 
-                store = make_store(state.settings)
+                try:
+                    store = make_store(state.settings)
+                except ModelMissing as exc:
+                    raise HTTPException(503, str(exc)) from exc
                 store.sync(session)
                 state.store = store
     current: EngineStore = state.store

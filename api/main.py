@@ -55,7 +55,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None and preload:
-            await run_in_threadpool(_load_store, app)
+            try:
+                await run_in_threadpool(_load_store, app)
+            except Exception:  # the API still serves what needs no engine; /ready says why not
+                log.exception("could not load the model and index at start-up")
         yield
         if app.state.store is not None and preload:
             await run_in_threadpool(app.state.store.save)

@@ -19,7 +19,7 @@ def client(fresh_db, tmp_path):
     upgrade(eng)
     with session_scope(eng) as s:
         seed_areas(s)
-    app = create_app(Settings(database_url=fresh_db.url, data_dir=tmp_path))
+    app = create_app(Settings(database_url=fresh_db.url, data_dir=tmp_path), preload=False)
     with TestClient(app) as c:
         yield c
     eng.dispose()
