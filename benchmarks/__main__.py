@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="api: seconds per load scenario")
     parser.add_argument("--concurrency", type=int, default=4, help="api: concurrent clients")
     parser.add_argument("--users", type=int, default=200, help="nightly: subscribed users")
+    parser.add_argument("--grow", action="store_true", help="nightly: also run at a quarter of the size")
     parser.add_argument("--output", help="write the results as JSON")
     args = parser.parse_args()
     results = {}
@@ -38,7 +39,7 @@ def main() -> None:
     if "nightly" in args.which:
         from benchmarks.bench_nightly import run as run_nightly_bench
 
-        sizes = [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
+        sizes = [(args.candidates, args.vacancies)] if not args.grow else [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
         results["nightly"] = run_nightly_bench(sizes=sizes, users=args.users, distinct=args.distinct)
     text = json.dumps(results, indent=2, default=str)
     print(text)

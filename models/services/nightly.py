@@ -61,6 +61,9 @@ KIND_NL = {
     SubscriptionKind.area_pairs: "sterke nieuwe combinaties in mijn gebied",
 }
 JOBHUNTER_STRONG = 75.0
+# Each open vacancy is ranked once per run; subscriptions read their part from these top lists (so a coach
+# hears of a vacancy for a client when the client is among the vacancy's best candidates).
+TOP_PER_VACANCY = 50
 
 
 class LockBusy(ServiceError):
@@ -169,31 +172,32 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
     area_code = {a.id: code for code, a in Geo(session).areas.items()}
     per_user: dict[int, list[MatchResult]] = defaultdict(list)
     limits: dict[int, int] = {}
+    floor = min((sub.min_score for sub, _ in subs), default=0.0)
+    coach_of = dict(session.execute(select(Candidate.id, Candidate.coach_id)).all())
     with store.lock:
+        # Rank every open vacancy once; all subscriptions read from these rankings.
+        ranked: dict[int, list[MatchResult]] = {}
+        for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open"):
+            ranked[vid] = e.rank_candidates(vid, k=TOP_PER_VACANCY, min_score=floor)
+        area_of_vac = {vid: e.vacancies[vid].area for vid in ranked}
         for sub, user in subs:
-            found: list[MatchResult] = []
             kind = SubscriptionKind(sub.kind)
             area = area_code.get(user.area_id) if user.area_id else None
-            if kind == SubscriptionKind.vacancy_candidates and user.area_id:
-                for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open" and v.area == area):
-                    for r in e.rank_candidates(vid, k=sub.max_per_mail, min_score=sub.min_score):
-                        if vid in new_v or r.candidate_id in new_c:
-                            found.append(r)
-            elif kind == SubscriptionKind.client_vacancies:
-                clients = session.scalars(select(Candidate.id).where(
-                    Candidate.coach_id == user.id, Candidate.status == "active")).all()  # fmt: skip
-                for cid in sorted(clients):
-                    if cid not in e.candidates:
+            found: list[MatchResult] = []
+            for vid, results in ranked.items():
+                if kind == SubscriptionKind.vacancy_candidates and area_of_vac[vid] != area:
+                    continue
+                if kind == SubscriptionKind.area_pairs and area_of_vac[vid] != area:
+                    continue
+                threshold = max(sub.min_score, JOBHUNTER_STRONG) if kind == SubscriptionKind.area_pairs else sub.min_score
+                for r in results:
+                    if r.score < threshold or not (vid in new_v or r.candidate_id in new_c):
                         continue
-                    for r in e.rank_vacancies(cid, k=sub.max_per_mail, min_score=sub.min_score):
-                        if cid in new_c or r.vacancy_id in new_v:
-                            found.append(r)
-            elif kind == SubscriptionKind.area_pairs and area:
-                threshold = max(sub.min_score, JOBHUNTER_STRONG)
-                for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open" and v.area == area):
-                    for r in e.rank_candidates(vid, k=sub.max_per_mail, areas=[area], min_score=threshold):
-                        if vid in new_v or r.candidate_id in new_c:
-                            found.append(r)
+                    if kind == SubscriptionKind.client_vacancies and coach_of.get(r.candidate_id) != user.id:
+                        continue
+                    if kind == SubscriptionKind.area_pairs and e.candidates[r.candidate_id].area != area:
+                        continue
+                    found.append(r)
             per_user[user.id].extend(found)
             limits[user.id] = max(limits.get(user.id, 0), sub.max_per_mail)
     created = 0
