@@ -39,7 +39,11 @@ def main() -> None:
     if "nightly" in args.which:
         from benchmarks.bench_nightly import run as run_nightly_bench
 
-        sizes = [(args.candidates, args.vacancies)] if not args.grow else [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
+        sizes = (
+            [(args.candidates, args.vacancies)]
+            if not args.grow
+            else [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
+        )
         results["nightly"] = run_nightly_bench(sizes=sizes, users=args.users, distinct=args.distinct)
     text = json.dumps(results, indent=2, default=str)
     print(text)

@@ -189,7 +189,9 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
                     continue
                 if kind == SubscriptionKind.area_pairs and area_of_vac[vid] != area:
                     continue
-                threshold = max(sub.min_score, JOBHUNTER_STRONG) if kind == SubscriptionKind.area_pairs else sub.min_score
+                threshold = (
+                    max(sub.min_score, JOBHUNTER_STRONG) if kind == SubscriptionKind.area_pairs else sub.min_score
+                )
                 for r in results:
                     if r.score < threshold or not (vid in new_v or r.candidate_id in new_c):
                         continue
