@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from models.services.views import render
 from models.tables import Candidate, Match, Subscription, User, Vacancy, utcnow
 
 COOKIE = "wm_sessie"
-templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 NL = {
     "role_nl": {"coach": "coach", "employer_adviser": "werkgeversadviseur", "jobhunter": "jobhunter", "admin": "beheerder"},
     "offer_nl": {"paid_job": "betaalde baan", "work_experience": "werkervaringsplaats",
@@ -99,14 +100,10 @@ def check_csrf(request: Request, csrf: str) -> None:
 
 def page(request: Request, name: str, user: User | None, **ctx: Any) -> HTMLResponse:
     """Render a page with the common context."""
-    session_areas = ctx.pop("areas_list", None)
+    areas = ctx.pop("areas_list", None) or []
     flash = request.query_params.get("melding")
-    return templates.TemplateResponse(
-        request, name,
-        {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash, "areas": session_areas or [],
-         **NL, **ctx},
-        status_code=ctx.pop("status_code", 200) if "status_code" in ctx else 200,
-    )  # fmt: skip
+    base = {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash, "areas": areas}
+    return templates.TemplateResponse(request, name, base | NL | ctx)
 
 
 def _areas(session: Session) -> tuple[list[Any], dict[str, str]]:

@@ -122,7 +122,8 @@ class MatchEngine:
         if tax:
             for uri in sorted(occ_uris | exp_uris):
                 label = self._pref(uri)
-                isco.add(tax.isco(uri)) if uri in occ_uris else None
+                if uri in occ_uris:
+                    isco.add(tax.isco(uri))
                 for s in tax.essential_skills(uri):
                     essential.setdefault(s, label)
         pref = {u: self._pref(u) for u in occ_uris}

@@ -109,8 +109,6 @@ def import_(
     else:
         raise fail(f"{len(report.rejected)} problem(s) in {report.rows} rows; nothing imported "
                    "(fix the rows or use --skip-invalid)", 1)  # fmt: skip
-    if report.rejected:
-        raise typer.Exit(0)
 
 
 @app.command()

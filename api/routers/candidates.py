@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from api.deps import CurrentUser, DbId, SessionDep
 from matcher.enums import CandidateStatus, Role
 from models.schemas import CandidateAnonymous, CandidateCreate, CandidateFull, CandidateUpdate, ConsentUpdate, Page
+from models.services import Conflict
 from models.services.access import View, candidate_view, require_coach_of, require_role
 from models.services.areas import Geo
 from models.services.audit import record, record_candidate_views
@@ -59,8 +60,6 @@ def create_candidate(data: CandidateCreate, session: SessionDep, user: CurrentUs
     """A coach adds a client to their own caseload."""
     require_role(user, Role.coach)
     if session.scalar(select(Candidate.id).where(Candidate.external_id == data.external_id)) is not None:
-        from models.services import Conflict
-
         raise Conflict(f"a candidate with external_id {data.external_id} exists already", field="external_id")
     data = data.model_copy(update={"coach_email": user.email})
     cand, _ = upsert_candidate(session, data=data, actor=user)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from matcher.embedder import Embedder
 from matcher.engine import MatchEngine, TaxonomyContext
-from matcher.index import FaissIndex, atomic_write_dir, load_index
+from matcher.index import FaissIndex, load_index
 from matcher.profiles import CandidateProfile, Concept, Experience, VacancyProfile
 from matcher.ranking import RankingConfig
 from models.services.areas import Geo
@@ -229,11 +229,3 @@ class EngineStore:
             self.engine.remove_candidates([candidate_id])
             self._version = None
             self.dirty = True
-
-
-def profile_rows_areas(areas: Sequence[str] | None) -> list[str] | None:
-    """Normalise an area filter: empty means the whole city."""
-    return [a for a in areas or [] if a] or None
-
-
-__all__ = ["EngineStore", "atomic_write_dir", "candidate_profile", "vacancy_profile"]

@@ -79,7 +79,6 @@ class NightlySummary:
     since: dt.datetime
     recipients: int = 0
     new_matches: int = 0
-    pending: int = 0
     sent_messages: int = 0
     sent_matches: int = 0
     failed_recipients: list[str] = field(default_factory=list)
