@@ -23,10 +23,16 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+FRESHNESS_SECONDS = 1.0  # how stale the engine may be w.r.t. writes made by other processes
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed on success, rolled back on error."""
     with session_factory(request.app.state.engine)() as session, session.begin():
         yield session
+    store = request.app.state.store
+    if store is not None and request.method not in ("GET", "HEAD", "OPTIONS"):
+        store.mark_stale()  # this request may have written: the next ranking checks the database
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -60,7 +66,7 @@ def ensure_store(app: object, session: Session) -> EngineStore:
                 store.sync(session)
                 state.store = store
     current: EngineStore = state.store
-    current.refresh(session)
+    current.refresh(session, max_age=FRESHNESS_SECONDS)
     return current
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,8 @@ class EngineStore:
         self._version: tuple[Any, ...] | None = None
         self.loaded_from_disk = False
         self.dirty = False
+        self._stale = True
+        self._checked_at = 0.0
 
     @property
     def index_version(self) -> str:
@@ -218,10 +221,23 @@ class EngineStore:
                 self.dirty = True
             return stats
 
-    def refresh(self, session: Session) -> None:
-        """Sync when the database changed since the last sync (cheap check)."""
+    def refresh(self, session: Session, *, max_age: float = 0.0) -> None:
+        """Sync when the database changed since the last sync.
+
+        The change check (a count and max(updated_at) per table) runs at most every ``max_age`` seconds,
+        unless a local write marked the store stale: changes made here are seen at once, changes made by
+        other processes within ``max_age``.
+        """
+        now = time.monotonic()
+        if not self._stale and now - self._checked_at < max_age:
+            return
+        self._stale, self._checked_at = False, now
         if data_version(session) != self._version:
             self.sync(session)
+
+    def mark_stale(self) -> None:
+        """A local write happened: check the database on the next refresh."""
+        self._stale = True
 
     def forget_candidate(self, candidate_id: int) -> None:
         """Remove a deleted candidate from the in-memory index at once."""
