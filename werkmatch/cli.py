@@ -16,7 +16,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 app = typer.Typer(help="werkmatch: kandidaten en vacatures matchen (operator commands).", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
-model_app = typer.Typer(help="Build the embedding model.", no_args_is_help=True)
+model_app = typer.Typer(help="Build and tune the embedding model.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(model_app, name="model")
 err = Console(stderr=True)
@@ -232,6 +232,44 @@ def model_build(
     err.print(f"building model from {source} …")
     build_model(out=out, source=source, force=force)
     typer.echo(f"model built: {out}")
+
+
+@model_app.command("train")
+def model_train(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="adapter folder (default: the configured one)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 13,
+    per_type: Annotated[int, typer.Option(min=10, help="pairs per pair type at most")] = 6000,
+    epochs: Annotated[int, typer.Option(min=1, max=20)] = 1,
+    batch_size: Annotated[int, typer.Option(min=8, max=1024)] = 64,
+) -> None:
+    """Tune the base model on Dutch ESCO (held-out occupations excluded) and write a LoRA adapter."""
+    from matcher.esco import EscoNotConfigured, skill_synonyms
+    from matcher.tuning import TrainConfig, build_pairs, train_adapter
+    from werkmatch.context import esco
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    base = settings.resolved_model_dir
+    if not (base / "modules.json").is_file():
+        raise fail(f"no base model at {base}: run `werkmatch model build` first")
+    try:
+        data = esco()
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    cfg = TrainConfig(seed=seed, per_type=per_type, epochs=epochs, batch_size=batch_size)
+    pairs = build_pairs(data, skill_synonyms=skill_synonyms(settings.esco_dir), seed=seed, per_type=per_type)
+    out = output or settings.adapter_dir
+    err.print("pairs: " + ", ".join(f"{k} {len(v)}" for k, v in pairs.items()))
+    tmp = out.with_name(out.name + ".tmp")
+    info = train_adapter(base, tmp, pairs, cfg, log=err.print)
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    tmp.replace(out)
+    typer.echo(f"adapter written: {out} ({info['pairs_seen']} pairs, {info['seconds']} s)")
 
 
 @app.command()

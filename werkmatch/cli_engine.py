@@ -159,6 +159,39 @@ def eval_ranking(
     err.print("done")
 
 
+@eval_app.command("model")
+def eval_model(
+    base: Annotated[bool, typer.Option(help="evaluate the stage-1 base model, without the adapter")] = False,
+    adapter: Annotated[Path | None, typer.Option(help="evaluate this adapter folder instead")] = None,
+    seed: Annotated[int, typer.Option()] = 5,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
+) -> None:
+    """Dense embedding quality on held-out ESCO occupations: titles, skills and descriptions → occupation."""
+    from matcher.esco import EscoNotConfigured
+    from matcher.tuning import evaluate_model
+    from werkmatch.context import esco
+    from werkmatch.runtime import ModelMissing, load_embedder
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    if base:
+        settings = settings.model_copy(update={"use_adapter": False})
+    elif adapter is not None:
+        settings = settings.model_copy(update={"adapter_dir": adapter, "use_adapter": True})
+    try:
+        data = esco()
+        embedder = load_embedder(settings)
+    except (EscoNotConfigured, ModelMissing) as exc:
+        raise fail(str(exc)) from None
+    result = {"model": embedder.version, **evaluate_model(data, embedder, seed=seed)}
+    typer.echo(f"# {result['model']} on {result['heldout_occupations']} held-out occupations")
+    for task, vals in result.items():
+        if isinstance(vals, dict):
+            typer.echo(f"{task:28s} " + "  ".join(f"{k}={v}" for k, v in vals.items()))
+    if output:
+        output.write_text(json.dumps(result, indent=2))
+
+
 @app.command()
 def nightly(
     dry_run: Annotated[

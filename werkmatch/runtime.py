@@ -27,38 +27,53 @@ class ModelMissing(RuntimeError):
 def load_embedder(settings: Settings | None = None) -> Embedder:
     """The configured sentence-transformers model (built model folder by default)."""
     settings = settings or get_settings()
-    return _load_embedder(settings.model_name or str(settings.resolved_model_dir))
+    return _load_embedder(_model_key(settings), _adapter_key(settings))
 
 
-@lru_cache(maxsize=2)
-def _load_embedder(model: str) -> Embedder:
+def _model_key(settings: Settings) -> str:
+    return settings.model_name or str(settings.resolved_model_dir)
+
+
+def _adapter_key(settings: Settings) -> str | None:
+    adapter = settings.resolved_adapter
+    return str(adapter) if adapter is not None else None
+
+
+@lru_cache(maxsize=4)
+def _load_embedder(model: str, adapter: str | None = None) -> Embedder:
+    if adapter is not None and not (Path(adapter) / "adapter_config.json").is_file():
+        raise ModelMissing(
+            f"no LoRA adapter at {adapter}: run `werkmatch model train` or set WERKMATCH_USE_ADAPTER=false"
+        )
     path = Path(model)
     if path.exists() and not (path / "modules.json").is_file():
         raise ModelMissing(f"no model at {model}: run `werkmatch model build` (make setup does)")
     if not path.exists() and model.startswith(("/", ".")):
         raise ModelMissing(f"no model at {model}: run `werkmatch model build` (make setup does)")
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(model, adapter=adapter)
 
 
 def load_taxonomy(settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> EscoTaxonomy:
     """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO)."""
     settings = settings or get_settings()
-    return _load_taxonomy(settings.model_name or str(settings.resolved_model_dir), str(settings.esco_dir),
+    return _load_taxonomy(_model_key(settings), _adapter_key(settings), str(settings.esco_dir),
                           str(settings.data_dir), progress)  # fmt: skip
 
 
-_taxonomies: dict[tuple[str, str], EscoTaxonomy] = {}
+_taxonomies: dict[tuple[str, str | None, str], EscoTaxonomy] = {}
 
 
-def _load_taxonomy(model: str, esco_dir: str, data_dir: str, progress: Callable[[int], None] | None) -> EscoTaxonomy:
-    key = (model, esco_dir)
+def _load_taxonomy(
+    model: str, adapter: str | None, esco_dir: str, data_dir: str, progress: Callable[[int], None] | None
+) -> EscoTaxonomy:
+    key = (model, adapter, esco_dir)
     with _lock:
         if key in _taxonomies:
             return _taxonomies[key]
         settings = get_settings().model_copy(update={"esco_dir": Path(esco_dir)})
         data = esco(settings)
-        emb = _load_embedder(model)
-        cache = Path(data_dir) / "cache" / f"esco-labels-{data.version}.npz"
+        emb = _load_embedder(model, adapter)
+        cache = label_cache_path(Path(data_dir), data.version, emb.version)
         vectors = TextVectors(emb)
         vectors.load(cache)
         before = len(vectors)
@@ -68,6 +83,12 @@ def _load_taxonomy(model: str, esco_dir: str, data_dir: str, progress: Callable[
             vectors.save(cache)
         _taxonomies[key] = tax
         return tax
+
+
+def label_cache_path(data_dir: Path, esco_version: str, model_version: str) -> Path:
+    """Where the ESCO label vectors of one ESCO release and one model version are cached."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_version)
+    return data_dir / "cache" / f"esco-labels-{esco_version}-{safe}.npz"
 
 
 def taxonomy_or_none(settings: Settings | None = None) -> EscoTaxonomy | None:

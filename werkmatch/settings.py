@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     model_name: str | None = Field(
         default=None, description="sentence-transformers model name or folder to use instead of the built one"
     )
+    adapter_dir: Path = Field(
+        default=_REPO_ROOT / "data" / "adapters" / "esco-nl",
+        description="LoRA adapter (stage 2, tuned on Dutch ESCO) merged into the model on load",
+    )
+    use_adapter: bool = Field(default=True, description="Apply the adapter; false gives the stage-1 base model")
     index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = _DEV_SECRET
@@ -63,6 +68,11 @@ class Settings(BaseSettings):
     def resolved_model_dir(self) -> Path:
         """Folder of the built embedding model."""
         return self.model_dir or self.data_dir / "model"
+
+    @property
+    def resolved_adapter(self) -> Path | None:
+        """The adapter to apply, or None for the base model."""
+        return self.adapter_dir if self.use_adapter else None
 
     @property
     def resolved_index_dir(self) -> Path:
