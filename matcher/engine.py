@@ -104,6 +104,9 @@ class MatchEngine:
         self._vprep: dict[int, _Prepared] = {}
         self._cfilter: dict[str, np.ndarray] | None = None
         self._vfilter: dict[str, np.ndarray] | None = None
+        self._area_codes: dict[str, int] = {}
+        self._cmemo: dict[tuple, np.ndarray] = {}  # filter -> allowed ids, until the profiles change
+        self._vmemo: dict[tuple, np.ndarray] = {}
 
     # ----------------------------------------------------------------- preparation
     def _pref(self, uri: str | None) -> str:
@@ -279,12 +282,23 @@ class MatchEngine:
         return self.vac_index.remove(ids)
 
     # --------------------------------------------------------------------- filters
+    def _codes(self, areas: list[str]) -> np.ndarray:
+        """Gebied codes as small integers (comparing integers is much faster than comparing strings)."""
+        for a in areas:
+            self._area_codes.setdefault(a, len(self._area_codes))
+        return np.array([self._area_codes[a] for a in areas], dtype=np.int32)
+
+    def _area_mask(self, column: np.ndarray, areas: Sequence[str]) -> np.ndarray:
+        wanted = [self._area_codes[a] for a in areas if a in self._area_codes]
+        return np.isin(column, np.array(wanted, dtype=np.int32))
+
     def _cand_arrays(self) -> dict[str, np.ndarray]:
         if self._cfilter is None:
+            self._cmemo = {}
             cs = list(self.candidates.values())
             self._cfilter = {
                 "id": np.array([c.id for c in cs], dtype=np.int64),
-                "area": np.array([c.area for c in cs], dtype=object),
+                "area": self._codes([c.area for c in cs]),
                 "active": np.array([c.status == "active" for c in cs], dtype=bool),
                 "consent": np.array([c.consent for c in cs], dtype=bool),
                 "ladder": np.array([c.ladder_step for c in cs], dtype=np.int64),
@@ -293,10 +307,11 @@ class MatchEngine:
 
     def _vac_arrays(self) -> dict[str, np.ndarray]:
         if self._vfilter is None:
+            self._vmemo = {}
             vs = list(self.vacancies.values())
             self._vfilter = {
                 "id": np.array([v.id for v in vs], dtype=np.int64),
-                "area": np.array([v.area for v in vs], dtype=object),
+                "area": self._codes([v.area for v in vs]),
                 "open": np.array([v.status == "open" for v in vs], dtype=bool),
                 "offer": np.array([v.offer_type for v in vs], dtype=object),
                 "lks": np.array([v.lks_suitable for v in vs], dtype=bool),
@@ -308,11 +323,14 @@ class MatchEngine:
         self, *, areas: Sequence[str] | None = None, offer_type: str | None = None,
         require_consent: bool = False, only_active: bool = True, ladder_filter: bool = True,
     ) -> np.ndarray:  # fmt: skip
-        """Ids of candidates passing the filters."""
+        """Ids of candidates passing the filters (a read-only array, the same object for the same filters)."""
         a = self._cand_arrays()
+        key = (tuple(areas or ()), offer_type, require_consent, only_active, ladder_filter)
+        if key in self._cmemo:
+            return self._cmemo[key]
         mask = np.ones(len(a["id"]), dtype=bool)
         if areas:
-            mask &= np.isin(a["area"], list(areas))
+            mask &= self._area_mask(a["area"], areas)
         if only_active:
             mask &= a["active"]
         if require_consent:
@@ -320,18 +338,24 @@ class MatchEngine:
         if ladder_filter and offer_type:
             fits = np.array([offer_fits_ladder(offer_type, s) for s in range(7)])
             mask &= fits[np.clip(a["ladder"], 0, 6)]
-        return a["id"][mask]
+        ids = a["id"][mask]
+        ids.flags.writeable = False
+        self._cmemo[key] = ids
+        return ids
 
     def allowed_vacancies(
         self, *, areas: Sequence[str] | None = None, offer_types: Sequence[str] | None = None,
         ladder_step: int | None = None, only_open: bool = True, lks_only: bool = False,
         banenafspraak_only: bool = False,
     ) -> np.ndarray:  # fmt: skip
-        """Ids of vacancies passing the filters."""
+        """Ids of vacancies passing the filters (a read-only array, the same object for the same filters)."""
         a = self._vac_arrays()
+        key = (tuple(areas or ()), tuple(offer_types or ()), ladder_step, only_open, lks_only, banenafspraak_only)
+        if key in self._vmemo:
+            return self._vmemo[key]
         mask = np.ones(len(a["id"]), dtype=bool)
         if areas:
-            mask &= np.isin(a["area"], list(areas))
+            mask &= self._area_mask(a["area"], areas)
         if only_open:
             mask &= a["open"]
         if offer_types:
@@ -342,7 +366,10 @@ class MatchEngine:
             mask &= a["lks"]
         if banenafspraak_only:
             mask &= a["banen"]
-        return a["id"][mask]
+        ids = a["id"][mask]
+        ids.flags.writeable = False
+        self._vmemo[key] = ids
+        return ids
 
     # --------------------------------------------------------------------- scoring
     def _query(self, prep: _Prepared) -> np.ndarray:
@@ -450,17 +477,23 @@ class MatchEngine:
         return score(c, v, self.features(c, v), self.config, self.today())
 
     def _rerank(
-        self, pairs: list[tuple[CandidateProfile, VacancyProfile]], k: int, min_score: float,
+        self, pairs: list[tuple[CandidateProfile, VacancyProfile]], sims: np.ndarray, k: int, min_score: float,
         include_ineligible: bool,
     ) -> list[MatchResult]:  # fmt: skip
-        """Score every pair without wording, then explain only the k that are returned (same scores)."""
+        """Score every pair without wording, then explain only the k that are returned (same scores).
+
+        Equal scores (often 0 far down a list) are ordered by the retrieval similarity, then by id.
+        """
         today, cfg = self.today(), self.config
         feats = self._quick_features(pairs)
-        quick = [score(c, v, f, cfg, today, explain=False) for (c, v), f in zip(pairs, feats, strict=True)]
-        keep = [r for r in quick if (r.eligible or include_ineligible) and r.score >= min_score]
-        keep.sort(key=lambda r: (not r.eligible, -r.score, r.candidate_id, r.vacancy_id))
+        quick = [
+            (score(c, v, f, cfg, today, explain=False), float(s))
+            for (c, v), f, s in zip(pairs, feats, sims, strict=True)
+        ]
+        keep = [(r, s) for r, s in quick if (r.eligible or include_ineligible) and r.score >= min_score]
+        keep.sort(key=lambda x: (not x[0].eligible, -x[0].score, -x[1], x[0].candidate_id, x[0].vacancy_id))
         out = []
-        for r in keep[:k]:
+        for r, _ in keep[:k]:
             c, v = self.candidates[r.candidate_id], self.vacancies[r.vacancy_id]
             out.append(score(c, v, self.features(c, v), cfg, today))
         return out
@@ -477,9 +510,9 @@ class MatchEngine:
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
         q = self._query(self._vprep[vacancy_id])
-        found, _ = self.cand_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
+        found, sims = self.cand_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(self.candidates[int(i)], v) for i in found]
-        return self._rerank(pairs, k, min_score, include_ineligible)
+        return self._rerank(pairs, sims, k, min_score, include_ineligible)
 
     def rank_vacancies(
         self, candidate_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,
@@ -495,9 +528,9 @@ class MatchEngine:
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
         q = self._query(self._cprep[candidate_id])
-        found, _ = self.vac_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
+        found, sims = self.vac_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(c, self.vacancies[int(i)]) for i in found]
-        return self._rerank(pairs, k, min_score, include_ineligible)
+        return self._rerank(pairs, sims, k, min_score, include_ineligible)
 
     def _search(self, index: VectorIndex, text: str, k: int, allowed: np.ndarray) -> list[SearchHit]:
         q = self.embedder.encode([text], kind="query")[0]

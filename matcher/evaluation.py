@@ -187,6 +187,8 @@ def evaluate_ranking(
         RankingConfig(weights=Weights(0.30, 0.20, 0.20, 0.10, 0.20)),
         RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20), skill_match_threshold=0.93),
         RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20), skill_match_threshold=0.87),
+        RankingConfig(weights=Weights(0.30, 0.20, 0.20, 0.10, 0.20), sim_floor=0.74),
+        RankingConfig(weights=Weights(0.30, 0.20, 0.20, 0.10, 0.20), sim_floor=0.70, sim_ceiling=0.95),
     ]
     # Tune on dev.
     best_cfg, best_val = grid[0], -1.0
@@ -199,7 +201,8 @@ def evaluate_ranking(
         if val > best_val:
             best_cfg, best_val = cfg, val
     out["tuned"] = {"weights": vars(best_cfg.weights), "skill_match_threshold": best_cfg.skill_match_threshold,
-                    "dev_ndcg_sum": round(best_val, 4)}  # fmt: skip
+                    "sim_floor": best_cfg.sim_floor, "sim_ceiling": best_cfg.sim_ceiling,
+                    "dev_ndcg_sum": round(best_val, 4), "model": embedder.version}  # fmt: skip
     # Report on test.
     table: dict[str, Any] = {}
     e = _engine(embedder, tax, best_cfg, vectors)

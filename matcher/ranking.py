@@ -50,8 +50,8 @@ class RankingConfig:
     """Everything that shapes the score; the defaults are tuned on the ESCO dev split (docs/quality.md)."""
 
     weights: Weights = field(default_factory=Weights)
-    sim_floor: float = 0.78  # cosine at or below this counts as 0
-    sim_ceiling: float = 0.97  # cosine at or above this counts as 1
+    sim_floor: float = 0.70  # cosine at or below this counts as 0
+    sim_ceiling: float = 0.95  # cosine at or above this counts as 1
     skill_match_threshold: float = 0.90  # cosine above which two skill labels are the same skill
     hours_penalty: float = 15.0
     travel_penalty: float = 12.0

@@ -85,8 +85,8 @@ class Normalizer:
         concepts: list[ConceptLabels],
         vectors: TextVectors | None,
         *,
-        alpha: float = 0.8,
-        dense_floor: float = 0.6,
+        alpha: float = 0.7,
+        dense_floor: float = 0.5,
         progress: Callable[[int], None] | None = None,
     ) -> None:
         self.concepts = concepts
