@@ -146,12 +146,17 @@ def _assert_is_the_full_ranking(ranked, full, key):
 
 def test_ranking_scores_every_pair_as_the_full_explained_scoring_does(engine):
     """The fast first pass (no wording) ranks exactly as scoring each pair in full would."""
-    for v in sorted((v for v in engine.vacancies.values() if v.status == "open"), key=lambda v: v.id)[:8]:
-        ranked = engine.rank_candidates(v.id, k=10, include_ineligible=True)
-        ids = engine.allowed_candidates(offer_type=v.offer_type)
-        assert len(ids) <= engine.config.retrieve  # the demo is small enough that retrieval keeps everyone
-        full = [engine.pair(int(c), v.id) for c in ids]
-        _assert_is_the_full_ranking(ranked, full, key=lambda r: r.candidate_id)
+    config = engine.config
+    engine.config = replace(config, retrieve=1000)  # retrieval keeps every demo candidate
+    try:
+        for v in sorted((v for v in engine.vacancies.values() if v.status == "open"), key=lambda v: v.id)[:8]:
+            ranked = engine.rank_candidates(v.id, k=10, include_ineligible=True)
+            ids = engine.allowed_candidates(offer_type=v.offer_type)
+            assert len(ids) <= engine.config.retrieve
+            full = [engine.pair(int(c), v.id) for c in ids]
+            _assert_is_the_full_ranking(ranked, full, key=lambda r: r.candidate_id)
+    finally:
+        engine.config = config
 
 
 def test_vacancies_for_a_candidate_score_as_the_full_scoring_does(engine):
