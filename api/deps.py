@@ -27,7 +27,11 @@ FRESHNESS_SECONDS = 1.0  # how stale the engine may be w.r.t. writes made by oth
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed on success, rolled back on error."""
+    """One transaction per request, committed *before* the response is sent (``scope="function"``).
+
+    A write is acknowledged only once it is durable: when the COMMIT fails, the client gets a problem+json
+    5xx instead of a 2xx for work that was rolled back.
+    """
     with session_factory(request.app.state.engine)() as session, session.begin():
         yield session
     store = request.app.state.store
@@ -35,7 +39,7 @@ def get_session(request: Request) -> Iterator[Session]:
         store.mark_stale()  # this request may have written: the next ranking checks the database
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 

@@ -7,7 +7,6 @@ import hmac
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -16,12 +15,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.deps import ensure_store, get_session
+from api.deps import SessionDep, ensure_store
 from matcher.enums import MATCH_TRANSITIONS, MatchStatus, Role
-from matcher.ranking import MatchResult
 from matcher.wording import check_vacancy_text
 from models.schemas import CandidateUpdate, UserCreate, VacancyCreate, VacancyUpdate
-from models.services import ServiceError
+from models.services import ServiceError, rankings
 from models.services.access import View, candidate_view, require_coach_of, require_vacancy_writer
 from models.services.areas import Geo, list_areas
 from models.services.audit import list_events, record, record_candidate_views
@@ -48,7 +46,6 @@ NL = {
                "mbo4": "mbo 4", "hbo": "hbo", "wo": "wo"},
 }  # fmt: skip
 router = APIRouter(prefix="/ui", include_in_schema=False)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 class Redirect(Exception):
@@ -282,35 +279,25 @@ def vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: U
         gebied = geo.area_by_id[user.area_id].code
     use_ladder = first_visit or ladder == "1"
     store = ensure_store(request.app, session)
-    scope = None
-    if user.role == Role.coach:
-        scope = np.array(
-            list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id))), dtype=np.int64
+    try:
+        ranked = rankings.rank_candidates(
+            session,
+            store=store,
+            user=user,
+            vacancy_id=vacancy_id,
+            areas=[gebied] if gebied else None,
+            min_score=min,
+            ladder_filter=use_ladder,
+            include_ineligible=harde == "1",
+            limit=20,
+            reason=f"ranking voor vacature {vacancy_id} (UI)",
         )
-    with store.lock:
-        results = store.engine.rank_candidates(vacancy_id, k=20, areas=[geo.area(gebied).code] if gebied else None,
-                                               min_score=min, ladder_filter=use_ladder, include_ineligible=harde == "1",
-                                               allowed=scope) if vacancy_id in store.engine.vacancies else []  # fmt: skip
-    items = _candidate_items(session, user, results, geo)
-    record_candidate_views(session, actor=user, candidate_ids=[i["candidate"].id for i in items],
-                           views={i["candidate"].id: i["candidate"].view for i in items},
-                           reason=f"ranking voor vacature {vacancy_id} (UI)")  # fmt: skip
+        items, pending = ranked.items, False
+    except rankings.NotIndexed:
+        items, pending = [], True
     can_edit = user.role == Role.employer_adviser and user.area_id == vac.area_id
     return page(request, "ui/vacancy.html", user, v=checked(vac), items=items, areas_list=areas, area_names=names,
-                can_edit=can_edit, f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"})  # fmt: skip
-
-
-def _candidate_items(session: Session, user: User, results: list[MatchResult], geo: Geo) -> list[dict[str, Any]]:
-    cands = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_([r.candidate_id for r in results]))
-                                              .options(selectinload(Candidate.personal)))}  # fmt: skip
-    items = []
-    for r in results:
-        c = cands.get(r.candidate_id)
-        if c is None:
-            continue
-        items.append({"score": r.score, "eligible": r.eligible, "explanation": r.explanation(),
-                      "candidate": render(c, geo, candidate_view(user, c))})  # fmt: skip
-    return items
+                can_edit=can_edit, pending=pending, f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"})  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------- candidates
@@ -337,14 +324,29 @@ def candidate_page(request: Request, candidate_id: int, session: SessionDep, use
     geo = Geo(session)
     areas, names = _areas(session)
     store = ensure_store(request.app, session)
-    with store.lock:
-        results = store.engine.rank_vacancies(candidate_id, k=10) if candidate_id in store.engine.candidates else []
-    vacs = {v.id: v for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([r.vacancy_id for r in results])))}
-    items = [{"score": r.score, "explanation": r.explanation(), "vacancy": vacancy_read(vacs[r.vacancy_id])}
-             for r in results if r.vacancy_id in vacs]  # fmt: skip
-    record(session, actor=user, action="candidate.view", object_type="candidate", object_id=candidate_id,
-           reason="profiel bekeken (UI)", details={"view": view.value})  # fmt: skip
-    return page(request, "ui/candidate.html", user, c=render(cand, geo, view), items=items, area_names=names,
+    try:
+        items, pending = (
+            rankings.rank_vacancies(
+                session,
+                store=store,
+                user=user,
+                candidate_id=candidate_id,
+                limit=10,
+                reason="profiel bekeken (UI)",
+            ).items,
+            False,
+        )
+    except rankings.NotIndexed:
+        items, pending = [], True
+    if pending:
+        record_candidate_views(
+            session,
+            actor=user,
+            candidate_ids=[candidate_id],
+            views={candidate_id: view.value},
+            reason="profiel bekeken (UI)",
+        )
+    return page(request, "ui/candidate.html", user, c=render(cand, geo, view), items=items, pending=pending, area_names=names,
                 areas_list=areas)  # fmt: skip
 
 
@@ -393,29 +395,17 @@ def search_page(request: Request, session: SessionDep, user: UiUser, q: str = ""
                 gebied: str | None = None) -> HTMLResponse:  # fmt: skip
     """Free-text search over candidates (anonymised) or vacancies."""
     areas, names = _areas(session)
-    geo = Geo(session)
-    hits: list[dict[str, Any]] = []
+    hits: list[Any] = []
     if len(q.strip()) >= 2:
         store = ensure_store(request.app, session)
-        area = [geo.area(gebied).code] if gebied else None
+        area = [gebied] if gebied else None
         if soort == "vacatures":
-            with store.lock:
-                found = store.engine.search_vacancies(q, k=20, areas=area)
-            vacs = {v.id: v for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([h.id for h in found])))}
-            hits = [{"score": h.score, "vacancy": vacancy_read(vacs[h.id])} for h in found if h.id in vacs]
+            hits = list(rankings.search_vacancies(session, store=store, q=q, areas=area, limit=20).items)
         else:
-            with store.lock:
-                found = store.engine.search_candidates(q, k=200 if user.role == Role.coach else 20, areas=area)
-            cands = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_([h.id for h in found]))
-                                                      .options(selectinload(Candidate.personal)))}  # fmt: skip
-            for h in found:
-                c = cands.get(h.id)
-                if c is None or (user.role == Role.coach and c.coach_id != user.id):
-                    continue
-                hits.append({"score": h.score, "candidate": render(c, geo, candidate_view(user, c))})
-            hits = hits[:20]
-            record_candidate_views(session, actor=user, candidate_ids=[h["candidate"].id for h in hits],
-                                   views={h["candidate"].id: h["candidate"].view for h in hits}, reason=f"zoeken: {q} (UI)")  # fmt: skip
+            found = rankings.search_candidates(
+                session, store=store, user=user, q=q, areas=area, limit=20, reason=f"zoeken: {q} (UI)"
+            )
+            hits = list(found.items)
     return page(request, "ui/search.html", user, q=q, soort=soort, gebied=gebied or "", hits=hits, areas_list=areas,
                 area_names=names)  # fmt: skip
 
@@ -426,8 +416,7 @@ def _match(request: Request, session: Session, user: User, candidate_id: int, va
     candidate_view(user, cand)  # 404 when out of scope
     get_vacancy(session, vacancy_id=vacancy_id)
     store = ensure_store(request.app, session)
-    with store.lock:
-        result = store.engine.pair(candidate_id, vacancy_id)
+    result = rankings.score_pair(session, store=store, candidate_id=candidate_id, vacancy_id=vacancy_id)
     m, _ = save_result(session, result=result, model_version=store.engine.embedder.version,
                        index_version=store.index_version, actor=user)  # fmt: skip
     return m

@@ -539,9 +539,14 @@ class MatchEngine:
             SearchHit(int(i), round(100 * self.config.calibrate(float(s)), 1)) for i, s in zip(ids, scores, strict=True)
         ]
 
-    def search_candidates(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
-        """Free-text search over active candidates."""
-        return self._search(self.cand_index, text, k, self.allowed_candidates(areas=areas))
+    def search_candidates(
+        self, text: str, *, k: int = 20, areas: Sequence[str] | None = None, allowed: np.ndarray | None = None
+    ) -> list[SearchHit]:
+        """Free-text search over active candidates (within ``allowed`` ids when given)."""
+        ids = self.allowed_candidates(areas=areas)
+        if allowed is not None:
+            ids = np.intersect1d(ids, allowed)
+        return self._search(self.cand_index, text, k, ids)
 
     def search_vacancies(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
         """Free-text search over open vacancies."""

@@ -427,6 +427,34 @@ class RankedVacancies(Strict):
     items: list[RankedVacancy]
 
 
+class CandidateHit(Strict):
+    """A candidate found by free-text search."""
+
+    score: float
+    candidate: CandidateAnonymous | CandidateFull
+
+
+class CandidateSearch(Strict):
+    """Free-text search results over candidates."""
+
+    query: str
+    items: list[CandidateHit]
+
+
+class VacancyHit(Strict):
+    """A vacancy found by free-text search."""
+
+    score: float
+    vacancy: VacancyRead
+
+
+class VacancySearch(Strict):
+    """Free-text search results over open vacancies."""
+
+    query: str
+    items: list[VacancyHit]
+
+
 class WordingFinding(Strict):
     """A phrase in a vacancy the adviser should reconsider."""
 

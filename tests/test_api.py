@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from models.tables import AuditEvent, Candidate, Match, Notification, Vacancy
 
-pytestmark = pytest.mark.slow
 PERSONAL_KEYS = {"first_name", "last_name", "email", "phone", "street", "postcode_full", "birth_date", "personal",
                  "external_id", "postcode", "about", "languages", "coach_email"}  # fmt: skip
 _ext = itertools.count(1)

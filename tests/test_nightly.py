@@ -26,7 +26,6 @@ from models.tables import Candidate, CandidatePersonal, Notification, Subscripti
 from tests.smtp import SmtpServer
 from werkmatch.settings import Settings
 
-pytestmark = pytest.mark.slow
 TODAY = dt.date(2026, 11, 2)
 REPO = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from models.tables import Candidate, CandidatePersonal, Match, Vacancy
 from tests.smtp import free_port
 
-pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 

@@ -10,8 +10,6 @@ from sqlalchemy.orm import Session
 
 from models.tables import Candidate, CandidatePersonal, Vacancy
 
-pytestmark = pytest.mark.slow
-
 
 def _client(api, who):
     from fastapi.testclient import TestClient

@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import _make_env, make_api
 
-pytestmark = pytest.mark.slow
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ROLES = ("coach.oost", "adviseur.oost", "jobhunter.oost", "admin")
 

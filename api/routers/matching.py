@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from api.deps import CurrentUser, DbId, SessionDep, StoreDep
 from matcher.enums import OfferType, Role
 from models.schemas import (
+    CandidateSearch,
     ConceptSuggestion,
     FeedbackCreate,
     MatchCreate,
@@ -18,150 +18,110 @@ from models.schemas import (
     MatchEventRead,
     MatchRead,
     MatchStatusChange,
-    Page,
-    RankedCandidate,
     RankedCandidates,
     RankedVacancies,
-    RankedVacancy,
+    VacancySearch,
 )
-from models.services import NotFound
-from models.services.access import View, can_see_candidate, candidate_view
-from models.services.areas import Geo
-from models.services.audit import record_candidate_views
+from models.services import NotFound, rankings
+from models.services.access import View, can_see_candidate
 from models.services.candidates import get_candidate
 from models.services.matches import add_feedback, change_status, get_match, save_result
 from models.services.matching import EngineStore
-from models.services.vacancies import get_vacancy, vacancy_read
-from models.services.views import render
+from models.services.vacancies import get_vacancy
 from models.tables import Candidate, Match, User, Vacancy
 
 router = APIRouter(tags=["matching"])
 AreaQ = Annotated[list[str] | None, Query(description="gebied codes; empty: whole city", examples=["oost"])]
 
 
-def _areas(session: SessionDep, area: list[str] | None) -> list[str] | None:
-    geo = Geo(session)
-    return [geo.area(a).code for a in area] if area else None
-
-
-def _coach_scope(session: SessionDep, user: User) -> list[int] | None:
-    """Coaches rank only their own clients."""
-    if user.role != Role.coach:
-        return None
-    return list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id)))
-
-
 @router.get("/v1/vacancies/{vacancy_id}/matches", summary="Ranked candidates for a vacancy")
 def candidates_for_vacancy(
-    vacancy_id: DbId, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
-    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0, ladder_filter: bool = True,
-    consent_only: bool = False, include_ineligible: bool = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=400)] = 0,
-) -> RankedCandidates:  # fmt: skip
+    vacancy_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    store: StoreDep,
+    area: AreaQ = None,
+    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0,
+    ladder_filter: bool = True,
+    consent_only: bool = False,
+    include_ineligible: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=400)] = 0,
+) -> RankedCandidates:
     """Anonymised for advisers and jobhunters until consent; every candidate shown is audited."""
-    get_vacancy(session, vacancy_id=vacancy_id)
-    import numpy as np
-
-    scope = _coach_scope(session, user)
-    with store.lock:
-        results = store.engine.rank_candidates(
-            vacancy_id, k=offset + limit, areas=_areas(session, area), min_score=min_score,
-            require_consent=consent_only, ladder_filter=ladder_filter, include_ineligible=include_ineligible,
-            allowed=None if scope is None else np.array(scope, dtype=np.int64),
-        )  # fmt: skip
-    page = results[offset : offset + limit]
-    cands = {c.id: c for c in session.scalars(select(Candidate).where(
-        Candidate.id.in_([r.candidate_id for r in page])).options(selectinload(Candidate.personal)))}  # fmt: skip
-    geo = Geo(session)
-    items, views = [], {}
-    for r in page:
-        cand = cands.get(r.candidate_id)
-        if cand is None:
-            continue
-        view = candidate_view(user, cand)
-        views[cand.id] = view.value
-        items.append(RankedCandidate(score=r.score, eligible=r.eligible, components=r.components,
-                                     explanation=r.explanation(), candidate=render(cand, geo, view)))  # fmt: skip
-    record_candidate_views(session, actor=user, candidate_ids=list(views), views=views,
-                           reason=f"ranking voor vacature {vacancy_id}")  # fmt: skip
-    return RankedCandidates(vacancy_id=vacancy_id, page=Page(total=len(results), limit=limit, offset=offset),
-                            items=items)  # fmt: skip
+    return rankings.rank_candidates(
+        session,
+        store=store,
+        user=user,
+        vacancy_id=vacancy_id,
+        areas=area,
+        min_score=min_score,
+        ladder_filter=ladder_filter,
+        consent_only=consent_only,
+        include_ineligible=include_ineligible,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/v1/candidates/{candidate_id}/matches", summary="Ranked vacancies for a candidate")
 def vacancies_for_candidate(
-    candidate_id: DbId, session: SessionDep, user: CurrentUser, store: StoreDep, area: AreaQ = None,
-    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0, offer_type: Annotated[list[OfferType] | None, Query()] = None,
-    ladder_filter: bool = True, lks_only: bool = False, banenafspraak_only: bool = False,
+    candidate_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    store: StoreDep,
+    area: AreaQ = None,
+    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0,
+    offer_type: Annotated[list[OfferType] | None, Query()] = None,
+    ladder_filter: bool = True,
+    lks_only: bool = False,
+    banenafspraak_only: bool = False,
     include_ineligible: bool = False,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=400)] = 0,
-) -> RankedVacancies:  # fmt: skip
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=400)] = 0,
+) -> RankedVacancies:
     """Vacancies city-wide by default; the candidate view is audited."""
-    cand = get_candidate(session, candidate_id=candidate_id)
-    view = candidate_view(user, cand)
-    with store.lock:
-        if candidate_id not in store.engine.candidates:
-            raise HTTPException(409, "candidate is not in the index yet; try again shortly")
-        results = store.engine.rank_vacancies(
-            candidate_id, k=offset + limit, areas=_areas(session, area), min_score=min_score,
-            offer_types=[o.value for o in offer_type] if offer_type else None, ladder_filter=ladder_filter,
-            lks_only=lks_only, banenafspraak_only=banenafspraak_only, include_ineligible=include_ineligible,
-        )  # fmt: skip
-    page = results[offset : offset + limit]
-    vacs = {v.id: v for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([r.vacancy_id for r in page])))}
-    items = [RankedVacancy(score=r.score, eligible=r.eligible, components=r.components,
-                           explanation=r.explanation(), vacancy=vacancy_read(vacs[r.vacancy_id]))
-             for r in page if r.vacancy_id in vacs]  # fmt: skip
-    record_candidate_views(session, actor=user, candidate_ids=[candidate_id], views={candidate_id: view.value},
-                           reason="vacatures gezocht voor kandidaat")  # fmt: skip
-    return RankedVacancies(candidate_id=candidate_id, page=Page(total=len(results), limit=limit, offset=offset),
-                           items=items)  # fmt: skip
+    return rankings.rank_vacancies(
+        session,
+        store=store,
+        user=user,
+        candidate_id=candidate_id,
+        areas=area,
+        min_score=min_score,
+        offer_types=[o.value for o in offer_type] if offer_type else None,
+        ladder_filter=ladder_filter,
+        lks_only=lks_only,
+        banenafspraak_only=banenafspraak_only,
+        include_ineligible=include_ineligible,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/v1/search/candidates", summary="Free-text search over candidates")
 def search_candidates(
-    session: SessionDep, user: CurrentUser, store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])], area: AreaQ = None,
+    session: SessionDep,
+    user: CurrentUser,
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])],
+    area: AreaQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, object]:  # fmt: skip
+) -> CandidateSearch:
     """Anonymised for advisers and jobhunters; coaches search their own clients."""
-    import numpy as np
-
-    scope = _coach_scope(session, user)
-    with store.lock:
-        hits = store.engine.search_candidates(q, k=limit if scope is None else 10_000, areas=_areas(session, area))
-    if scope is not None:
-        allowed = set(np.array(scope).tolist())
-        hits = [h for h in hits if h.id in allowed][:limit]
-    cands = {c.id: c for c in session.scalars(select(Candidate).where(Candidate.id.in_([h.id for h in hits]))
-                                              .options(selectinload(Candidate.personal)))}  # fmt: skip
-    geo = Geo(session)
-    items, views = [], {}
-    for h in hits:
-        cand = cands.get(h.id)
-        if cand is None or not can_see_candidate(user, cand):
-            continue
-        view = candidate_view(user, cand)
-        views[cand.id] = view.value
-        items.append({"score": h.score, "candidate": render(cand, geo, view)})
-    record_candidate_views(session, actor=user, candidate_ids=list(views), views=views, reason=f"zoeken: {q}")
-    return {"query": q, "items": items}
+    return rankings.search_candidates(session, store=store, user=user, q=q, areas=area, limit=limit)
 
 
 @router.get("/v1/search/vacancies", summary="Free-text search over open vacancies")
 def search_vacancies(
-    session: SessionDep, user: CurrentUser, store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["schoonmaak Haren"])], area: AreaQ = None,
+    session: SessionDep,
+    user: CurrentUser,
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=2, max_length=200, examples=["schoonmaak Haren"])],
+    area: AreaQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, object]:  # fmt: skip
+) -> VacancySearch:
     """Open vacancies by meaning, not only by words."""
-    with store.lock:
-        hits = store.engine.search_vacancies(q, k=limit, areas=_areas(session, area))
-    vacs = {v.id: v for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([h.id for h in hits])))}
-    return {
-        "query": q,
-        "items": [{"score": h.score, "vacancy": vacancy_read(vacs[h.id])} for h in hits if h.id in vacs],
-    }
+    return rankings.search_vacancies(session, store=store, q=q, areas=area, limit=limit)
 
 
 def _suggest(store: EngineStore, kind: str, q: str, limit: int) -> list[ConceptSuggestion]:
@@ -216,10 +176,7 @@ def create_match(data: MatchCreate, session: SessionDep, user: CurrentUser, stor
     if not can_see_candidate(user, cand):
         raise NotFound(f"candidate {data.candidate_id} not found")
     get_vacancy(session, vacancy_id=data.vacancy_id)
-    with store.lock:
-        if data.candidate_id not in store.engine.candidates or data.vacancy_id not in store.engine.vacancies:
-            raise HTTPException(409, "candidate or vacancy is not in the index yet; try again shortly")
-        result = store.engine.pair(data.candidate_id, data.vacancy_id)
+    result = rankings.score_pair(session, store=store, candidate_id=data.candidate_id, vacancy_id=data.vacancy_id)
     m, _ = save_result(session, result=result, model_version=store.engine.embedder.version,
                        index_version=store.index_version, actor=user)  # fmt: skip
     session.refresh(m)

@@ -1,5 +1,12 @@
 """HTTP-free, keyword-only service functions over the database."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class ServiceError(Exception):
     """A request the service refuses; routers turn it into an HTTP error."""
@@ -28,3 +35,13 @@ class Invalid(ServiceError):
     """The request is well-formed but refers to things that do not exist or cannot be."""
 
     status = 422
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    """A whole-object validation failure (e.g. a partial update that breaks a cross-field rule) as ``Invalid``."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+    )
+    return Invalid(detail, field=field)

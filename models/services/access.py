@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from matcher.enums import Role
 from models.services import NotFound, ServiceError
 from models.tables import Candidate, Employer, User, Vacancy
@@ -39,6 +42,13 @@ def candidate_view(user: User, cand: Candidate) -> View:
 def can_see_candidate(user: User, cand: Candidate) -> bool:
     """Whether the candidate is in the user's scope at all."""
     return not (user.role == Role.coach and cand.coach_id != user.id)
+
+
+def visible_candidate_ids(session: Session, *, user: User) -> list[int] | None:
+    """The candidate ids a user may rank or search over; None: every candidate (shown per ``candidate_view``)."""
+    if user.role == Role.coach:
+        return list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id)))
+    return None
 
 
 def require_coach_of(user: User, cand: Candidate) -> None:

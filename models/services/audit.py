@@ -12,13 +12,18 @@ from sqlalchemy.orm import Session
 from models.tables import AuditEvent, User, utcnow
 
 
+def _text(value: str | None) -> str | None:
+    """Audit text as every database stores it: PostgreSQL refuses NUL characters, so they become U+FFFD."""
+    return None if value is None else value.replace("\x00", "\ufffd")[:2000]
+
+
 def record(
     session: Session, *, actor: User | None, action: str, object_type: str, object_id: Any = None,
     reason: str | None = None, details: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     """Write one audit event."""
     session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, object_type=object_type,
-                           object_id=None if object_id is None else str(object_id), reason=reason,
+                           object_id=None if object_id is None else str(object_id), reason=_text(reason),
                            details=details or {}, at=utcnow()))  # fmt: skip
 
 
@@ -29,7 +34,7 @@ def record_candidate_views(
     now = utcnow()
     rows = [
         {"actor_id": actor.id, "action": "candidate.view", "object_type": "candidate", "object_id": str(cid),
-         "reason": reason, "details": {"view": views.get(cid, "anonymised")}, "at": now}
+         "reason": _text(reason), "details": {"view": views.get(cid, "anonymised")}, "at": now}
         for cid in candidate_ids
     ]  # fmt: skip
     if rows:

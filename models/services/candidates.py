@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from matcher.enums import Role
 from models.schemas import CandidateCreate, CandidateRead, CandidateUpdate, PersonalData
-from models.services import Invalid, NotFound
+from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Candidate, CandidatePersonal, User, utcnow
 
@@ -89,7 +90,10 @@ def update_candidate(session: Session, *, candidate: Candidate, data: CandidateU
     current = candidate_read(candidate).model_dump(mode="json")
     changes = data.model_dump(mode="json", exclude_unset=True)
     merged = {k: v for k, v in current.items() if k in CandidateCreate.model_fields} | changes
-    full = CandidateCreate.model_validate(merged)
+    try:
+        full = CandidateCreate.model_validate(merged)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
     cand, _ = upsert_candidate(session, data=full)
     return cand
 

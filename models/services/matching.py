@@ -118,7 +118,9 @@ class EngineStore:
     ) -> None:  # fmt: skip
         self.folder = folder
         self.engine = MatchEngine(embedder, config=config, taxonomy=taxonomy, index_factory=FaissIndex, today=today)
-        self.lock = threading.RLock()
+        self.lock = threading.RLock()  # held only for pure engine work, never while talking to the database
+        self._sync_lock = threading.Lock()
+        self._disk_stamps: dict[str, dict[str, str]] = {"c": {}, "v": {}}
         self._version: tuple[Any, ...] | None = None
         self.loaded_from_disk = False
         self.dirty = False
@@ -182,58 +184,77 @@ class EngineStore:
     def sync(
         self, session: Session, *, progress: Callable[[int], None] | None = None, force: bool = False
     ) -> dict[str, int]:
-        """Bring the engine in step with the database; return what changed."""
-        with self.lock:
-            version = data_version(session)
-            if not force and version == self._version:
-                return {"added": 0, "removed": 0}
-            e = self.engine
-            geo = Geo(session)
-            disk = getattr(self, "_disk_stamps", {"c": {}, "v": {}})
-            stats = {"added": 0, "removed": 0}
-            sides: list[tuple[Any, ...]] = [
-                (Candidate, e.candidates, disk["c"], candidate_profile, e.upsert_candidates, e.attach_candidates,
-                 e.remove_candidates, e.cand_index),
-                (Vacancy, e.vacancies, disk["v"], vacancy_profile, e.upsert_vacancies, e.attach_vacancies,
-                 e.remove_vacancies, e.vac_index),
-            ]  # fmt: skip
-            for model, known, disk_stamps, profile, upsert, attach, remove, index in sides:
-                stamps = {i: _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
-                gone = [i for i in known if i not in stamps]
+        """Bring the engine in step with the database; return what changed.
+
+        The database is read first, with no engine lock held; the engine lock is then taken only to apply
+        the changes (pure computation). Syncs never run twice at once (``_sync_lock``).
+        """
+        with self._sync_lock:
+            return self._sync(session, progress=progress, force=force)
+
+    def _sync(self, session: Session, *, progress: Callable[[int], None] | None, force: bool) -> dict[str, int]:
+        session.flush()
+        version = data_version(session)
+        if not force and version == self._version:
+            return {"added": 0, "removed": 0}
+        e = self.engine
+        geo = Geo(session)
+        disk = self._disk_stamps
+        stats = {"added": 0, "removed": 0}
+        sides: list[tuple[Any, ...]] = [
+            (Candidate, e.candidates, disk["c"], candidate_profile, e.upsert_candidates, e.attach_candidates,
+             e.remove_candidates, e.cand_index),
+            (Vacancy, e.vacancies, disk["v"], vacancy_profile, e.upsert_vacancies, e.attach_vacancies,
+             e.remove_vacancies, e.vac_index),
+        ]  # fmt: skip
+        for model, known, disk_stamps, profile, upsert, attach, remove, index in sides:
+            stamps = {i: _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
+            with self.lock:
+                known_stamps = {i: p.stamp for i, p in known.items()}
                 indexed = set(index.ids().tolist())
-                gone += [i for i in indexed if i not in stamps and i not in known]
-                if gone:
+            gone = [i for i in known_stamps if i not in stamps]
+            gone += [i for i in indexed if i not in stamps and i not in known_stamps]
+            if gone:
+                with self.lock:
                     stats["removed"] += remove(gone)
-                changed = [i for i, s in stamps.items() if (i not in known or known[i].stamp != s)]
-                for start in range(0, len(changed), 2000):
-                    ids = changed[start : start + 2000]
-                    rows = session.scalars(select(model).where(model.id.in_(ids))).all()
-                    profiles = [profile(r, geo) for r in rows]
-                    fresh = [p for p in profiles if p.id in indexed and disk_stamps.get(str(p.id)) == p.stamp]
+            changed = [i for i, s in stamps.items() if known_stamps.get(i) != s]
+            for start in range(0, len(changed), 2000):
+                ids = changed[start : start + 2000]
+                rows = session.scalars(select(model).where(model.id.in_(ids))).all()
+                profiles = [profile(r, geo) for r in rows]
+                fresh = [p for p in profiles if p.id in indexed and disk_stamps.get(str(p.id)) == p.stamp]
+                fresh_ids = {p.id for p in fresh}
+                with self.lock:
                     attach(fresh)
-                    fresh_ids = {p.id for p in fresh}
                     stats["added"] += upsert([p for p in profiles if p.id not in fresh_ids], progress)
-                    if progress and fresh:
-                        progress(len(fresh))
-            self._disk_stamps = {"c": {}, "v": {}}
-            self._version = version
-            if stats["added"] or stats["removed"] or not self.loaded_from_disk:
-                self.dirty = True
-            return stats
+                if progress and fresh:
+                    progress(len(fresh))
+        self._disk_stamps = {"c": {}, "v": {}}
+        self._version = version
+        if stats["added"] or stats["removed"] or not self.loaded_from_disk:
+            self.dirty = True
+        return stats
 
     def refresh(self, session: Session, *, max_age: float = 0.0) -> None:
         """Sync when the database changed since the last sync.
 
         The change check (a count and max(updated_at) per table) runs at most every ``max_age`` seconds,
         unless a local write marked the store stale: changes made here are seen at once, changes made by
-        other processes within ``max_age``.
+        other processes within ``max_age``. A request never waits for another request's sync: when one is
+        running, this request ranks on the engine as it is.
         """
         now = time.monotonic()
         if not self._stale and now - self._checked_at < max_age:
             return
-        self._stale, self._checked_at = False, now
-        if data_version(session) != self._version:
-            self.sync(session)
+        if not self._sync_lock.acquire(blocking=False):
+            return
+        try:
+            self._stale, self._checked_at = False, now
+            session.flush()
+            if data_version(session) != self._version:
+                self._sync(session, progress=None, force=False)
+        finally:
+            self._sync_lock.release()
 
     def mark_stale(self) -> None:
         """A local write happened: check the database on the next refresh."""

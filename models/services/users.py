@@ -16,6 +16,7 @@ from models.services.areas import Geo
 from models.tables import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "wm_"
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
 def hash_token(token: str) -> str:
@@ -88,5 +89,8 @@ def authenticate_token(session: Session, *, token: str) -> User | None:
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
     if expires < utcnow() or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    last = row.last_used_at
+    if last is None or (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) < now - LAST_USED_RESOLUTION:
+        row.last_used_at = now  # written at most once per resolution: a read stays a read-only transaction
     return row.user

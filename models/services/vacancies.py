@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.enums import Role
 from models.schemas import EmployerCreate, EmployerRead, VacancyCreate, VacancyRead, VacancyUpdate
-from models.services import Invalid, NotFound
+from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Employer, User, Vacancy
 
@@ -124,5 +125,9 @@ def update_vacancy(session: Session, *, vacancy: Vacancy, data: VacancyUpdate) -
     current["employer"] = {k: v for k, v in current["employer"].items() if k != "id"}
     merged = {k: v for k, v in current.items() if k in VacancyCreate.model_fields}
     merged |= data.model_dump(mode="json", exclude_unset=True)
-    vac, _ = upsert_vacancy(session, data=VacancyCreate.model_validate(merged))
+    try:
+        full = VacancyCreate.model_validate(merged)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+    vac, _ = upsert_vacancy(session, data=full)
     return vac

@@ -1,0 +1,142 @@
+"""The serving path under concurrency: no database work under the engine lock; commit before reply."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from models.tables import ApiToken, Area, Candidate, Vacancy
+
+
+def _oost_vacancy(api) -> int:
+    with Session(api.env["engine"]) as s:
+        area = s.scalar(select(Area.id).where(Area.code == "oost"))
+        return s.scalar(
+            select(Vacancy.id).where(Vacancy.area_id == area, Vacancy.status == "open").order_by(Vacancy.id)
+        )
+
+
+def _age_tokens(api) -> None:
+    """Make every request write ``last_used_at`` again, so each one holds a row lock / the SQLite write lock."""
+    with Session(api.env["engine"]) as s, s.begin():
+        s.execute(update(ApiToken).values(last_used_at=None))
+
+
+def test_a_search_and_a_ranking_waiting_for_the_engine_lock_both_finish(api):
+    """The old deadlock: a ranking flushed its token UPDATE and waited for the engine lock while a search held
+    that lock and waited for the same row (PostgreSQL: forever; SQLite: 'database is locked' after 30 s)."""
+    store = api.env["store"]
+    vid = _oost_vacancy(api)
+    for _ in range(4):
+        api.get("jobhunter.oost", "/v1/search/vacancies?q=kok")  # the freshness check is not due for a second
+        _age_tokens(api)  # both requests below write last_used_at again
+        answers: dict[str, int] = {}
+
+        def call(name: str, path: str, out: dict[str, int] = answers) -> None:
+            out[name] = api.get("adviseur.oost", path).status_code
+
+        search = threading.Thread(target=call, args=("search", "/v1/search/candidates?q=heftruck&area=oost"))
+        rank = threading.Thread(target=call, args=("rank", f"/v1/vacancies/{vid}/matches?limit=5&area=oost"))
+        search.daemon = rank.daemon = True
+        store.lock.acquire()
+        try:
+            search.start()  # waits for the engine lock first, its token write still pending
+            time.sleep(0.3)
+            rank.start()  # flushes its token write (a row lock / the SQLite write lock), then waits too
+            time.sleep(0.3)
+        finally:
+            store.lock.release()  # the search goes first
+        rank.join(timeout=25)
+        search.join(timeout=25)
+        assert not rank.is_alive() and not search.is_alive(), "a request hangs: database work under the engine lock"
+        assert answers == {"rank": 200, "search": 200}
+
+
+def test_mixed_concurrent_requests_never_hang_or_fail(api):
+    """16 clients mixing rankings, searches and writes: every answer within the time limit and none a 5xx."""
+    vid = _oost_vacancy(api)
+    with Session(api.env["engine"]) as s:
+        coach_id = api.env["users"]["coach.oost"]
+        cid = s.scalar(select(Candidate.id).where(Candidate.coach_id == coach_id).order_by(Candidate.id))
+    _age_tokens(api)
+    paths = [
+        ("adviseur.oost", "GET", f"/v1/vacancies/{vid}/matches?limit=10"),
+        ("adviseur.oost", "GET", "/v1/search/candidates?q=magazijn"),
+        ("jobhunter.oost", "GET", "/v1/search/vacancies?q=schoonmaak"),
+        ("coach.oost", "GET", f"/v1/candidates/{cid}/matches?limit=5"),
+        ("coach.oost", "PATCH", f"/v1/candidates/{cid}"),
+    ]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client(n: int) -> None:
+        for i in range(6):
+            who, method, path = paths[(n + i) % len(paths)]
+            if method == "PATCH":
+                res = api.patch(who, path, json={"hours_max": 32 + (n + i) % 4})
+            else:
+                res = api.get(who, path)
+            with lock:
+                statuses.append(res.status_code)
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "requests hang under 16 concurrent clients"
+    assert len(statuses) == 16 * 6
+    assert all(s < 500 for s in statuses), sorted(set(statuses))
+    assert statuses.count(200) == len(statuses)
+
+
+def test_a_failing_commit_answers_5xx_and_leaves_nothing_half_done(api, monkeypatch):
+    """A write is acknowledged only after it is committed."""
+    coach_id = api.env["users"]["coach.oost"]
+    with Session(api.env["engine"]) as s:
+        cand = s.scalars(select(Candidate).where(Candidate.coach_id == coach_id).order_by(Candidate.id)).first()
+        cid, before = cand.id, cand.hours_max
+    new = 40 if before != 40 else 39
+
+    def failing_commit(self, _to_root: bool = False) -> None:
+        raise RuntimeError("the database went away during COMMIT")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("sqlalchemy.orm.SessionTransaction.commit", failing_commit)
+        res = api.patch("coach.oost", f"/v1/candidates/{cid}", json={"hours_max": new})
+    assert res.status_code >= 500
+    assert res.headers["content-type"].startswith("application/problem+json")
+    with Session(api.env["engine"]) as s:
+        assert s.get(Candidate, cid).hours_max == before
+    # and the same write goes through once the database is back
+    ok = api.patch("coach.oost", f"/v1/candidates/{cid}", json={"hours_max": new})
+    assert ok.status_code == 200
+    with Session(api.env["engine"]) as s:
+        assert s.get(Candidate, cid).hours_max == new
+    api.patch("coach.oost", f"/v1/candidates/{cid}", json={"hours_max": before})
+
+
+def test_a_partial_update_that_breaks_a_cross_field_rule_is_a_422_problem(api):
+    """Found while writing the commit test: PATCH hours_max below the stored hours_min answered 500."""
+    coach_id = api.env["users"]["coach.oost"]
+    with Session(api.env["engine"]) as s:
+        cand = s.scalars(
+            select(Candidate).where(Candidate.coach_id == coach_id, Candidate.hours_min > 1).order_by(Candidate.id)
+        ).first()
+        cid, hours_min, hours_max = cand.id, cand.hours_min, cand.hours_max
+    res = api.patch("coach.oost", f"/v1/candidates/{cid}", json={"hours_max": hours_min - 1})
+    assert res.status_code == 422 and res.headers["content-type"].startswith("application/problem+json")
+    assert "hours_max" in res.json()["detail"]
+    with Session(api.env["engine"]) as s:
+        assert s.get(Candidate, cid).hours_max == hours_max
+
+
+def test_a_search_with_a_nul_character_is_answered_and_audited(api):
+    """Found by schemathesis on PostgreSQL: the audit row of such a search could not be stored (500)."""
+    res = api.get("coach.oost", "/v1/search/candidates", params={"q": "\x00heftruck"})
+    assert res.status_code == 200
+    events = api.get("admin", "/v1/audit?action=candidate.view&limit=5").json()
+    assert events and all("\x00" not in (e["reason"] or "") for e in events)
