@@ -40,14 +40,19 @@ def _load_store(app: FastAPI) -> None:
         store.sync(session)
     store.save()
     app.state.store = store
-    log.info("engine ready", extra={"extra_fields": {"candidates": len(store.engine.candidates),
-                                                      "vacancies": len(store.engine.vacancies)}})  # fmt: skip
+    log.info(
+        "engine ready",
+        extra={"extra_fields": {"candidates": len(store.engine.candidates), "vacancies": len(store.engine.vacancies)}},
+    )
 
 
 def create_app(
-    settings: Settings | None = None, *, store: EngineStore | None = None, preload: bool = True,
+    settings: Settings | None = None,
+    *,
+    store: EngineStore | None = None,
+    preload: bool = True,
     authenticator: Authenticator | None = None,
-) -> FastAPI:  # fmt: skip
+) -> FastAPI:
     """Build the app; ``store`` injects a ready engine (tests), ``preload`` loads one at start-up."""
     settings = settings or get_settings()
     setup_logging()
@@ -86,7 +91,11 @@ def create_app(
     for r in (people.router, candidates.router, vacancies.router, matching.router):
         app.include_router(r, responses=problems.COMMON_RESPONSES)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes)
     return app

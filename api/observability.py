@@ -19,8 +19,12 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """Format a record as JSON."""
-        out: dict[str, Any] = {"ts": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                               "msg": record.getMessage()}  # fmt: skip
+        out: dict[str, Any] = {
+            "ts": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         out.update(getattr(record, "extra_fields", {}))
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
@@ -43,11 +47,16 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("werkmatch_http_requests_total", "HTTP requests", ["method", "route", "status"],
-                                registry=self.registry)  # fmt: skip
-        self.latency = Histogram("werkmatch_http_request_seconds", "HTTP request latency", ["method", "route"],
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-                                 registry=self.registry)  # fmt: skip
+        self.requests = Counter(
+            "werkmatch_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "werkmatch_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
         self.index_size = Gauge("werkmatch_index_size", "Profiles in the index", ["kind"], registry=self.registry)
         self.model = Gauge("werkmatch_model_info", "Embedding model in use", ["version"], registry=self.registry)
 
@@ -104,9 +113,20 @@ class RequestMiddleware:
             self.metrics.requests.labels(scope["method"], path, str(status)).inc()
             self.metrics.latency.labels(scope["method"], path).observe(elapsed)
             state = scope.get("state", {})
-            log.info("request", extra={"extra_fields": {
-                "request_id": rid, "method": scope["method"], "path": scope["path"], "route": path, "status": status,
-                "ms": round(elapsed * 1000, 1), "user_id": state.get("user_id")}})  # fmt: skip
+            log.info(
+                "request",
+                extra={
+                    "extra_fields": {
+                        "request_id": rid,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": path,
+                        "status": status,
+                        "ms": round(elapsed * 1000, 1),
+                        "user_id": state.get("user_id"),
+                    }
+                },
+            )
 
 
 class _TooLarge(Exception):
@@ -115,7 +135,15 @@ class _TooLarge(Exception):
 
 async def _problem(send: Send, status: int, title: str, detail: str, rid: str) -> None:
     body = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/problem+json"), (b"x-request-id", rid.encode()),
-                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"x-request-id", rid.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

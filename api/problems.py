@@ -48,20 +48,37 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-_TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
-           422: "Unprocessable Content", 503: "Service Unavailable"}  # fmt: skip
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    422: "Unprocessable Content",
+    503: "Service Unavailable",
+}
 
 
-_UI_TITLES = {401: "Niet ingelogd", 403: "Geen toegang", 404: "Niet gevonden", 409: "Dat kan nu niet",
-              413: "Te veel gegevens", 422: "Controleer wat je invulde", 500: "Er ging iets mis"}  # fmt: skip
+_UI_TITLES = {
+    401: "Niet ingelogd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    409: "Dat kan nu niet",
+    413: "Te veel gegevens",
+    422: "Controleer wat je invulde",
+    500: "Er ging iets mis",
+}
 
 
 def _ui_error(request: Request, status: int, detail: str) -> Response:
     from api.ui import page
 
-    message = {404: "Deze pagina of dit gegeven bestaat niet, of je hebt er geen toegang toe.",
-               500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de beheerder."}.get(status, detail)  # fmt: skip
+    message = {
+        404: "Deze pagina of dit gegeven bestaat niet, of je hebt er geen toegang toe.",
+        500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de beheerder.",
+    }.get(status, detail)
     resp = page(request, "ui/error.html", None, title=_UI_TITLES.get(status, "Er ging iets mis"), message=message)
     resp.status_code = status
     return resp

@@ -21,8 +21,12 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", tags=["operations"], summary="Readiness: database, index and model loaded",
-            responses={503: {"description": "not ready", "content": {"application/problem+json": {}}}})  # fmt: skip
+@router.get(
+    "/ready",
+    tags=["operations"],
+    summary="Readiness: database, index and model loaded",
+    responses={503: {"description": "not ready", "content": {"application/problem+json": {}}}},
+)
 def ready(request: Request, session: SessionDep) -> Response:
     """Ready when the database answers and the engine (model and index) is loaded."""
     session.execute(text("SELECT 1"))
@@ -30,8 +34,13 @@ def ready(request: Request, session: SessionDep) -> Response:
     if store is None:
         return problem(503, "Service Unavailable", "the model and index are still loading")
     e = store.engine
-    body = {"status": "ready", "database": "ok", "model": e.embedder.version,
-            "candidates": len(e.candidates), "vacancies": len(e.vacancies)}  # fmt: skip
+    body = {
+        "status": "ready",
+        "database": "ok",
+        "model": e.embedder.version,
+        "candidates": len(e.candidates),
+        "vacancies": len(e.vacancies),
+    }
     from fastapi.responses import JSONResponse
 
     return JSONResponse(body)

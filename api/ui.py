@@ -34,17 +34,40 @@ from models.tables import Candidate, Match, Subscription, User, Vacancy, utcnow
 COOKIE = "wm_sessie"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 NL = {
-    "role_nl": {"coach": "coach", "employer_adviser": "werkgeversadviseur", "jobhunter": "jobhunter", "admin": "beheerder"},
-    "offer_nl": {"paid_job": "betaalde baan", "work_experience": "werkervaringsplaats",
-                 "learning_job": "leerwerkplek/BBL", "participation": "participatieplaats/vrijwilligerswerk"},
+    "role_nl": {
+        "coach": "coach",
+        "employer_adviser": "werkgeversadviseur",
+        "jobhunter": "jobhunter",
+        "admin": "beheerder",
+    },
+    "offer_nl": {
+        "paid_job": "betaalde baan",
+        "work_experience": "werkervaringsplaats",
+        "learning_job": "leerwerkplek/BBL",
+        "participation": "participatieplaats/vrijwilligerswerk",
+    },
     "vstatus_nl": {"open": "open", "filled": "vervuld", "closed": "gesloten"},
     "cstatus_nl": {"active": "actief", "paused": "gepauzeerd", "placed": "geplaatst", "withdrawn": "uitgestroomd"},
-    "mstatus_nl": {"suggested": "voorgesteld door werkmatch", "proposed_to_candidate": "voorgelegd aan kandidaat",
-                   "proposed_to_employer": "voorgesteld aan werkgever", "interview": "gesprek", "placed": "geplaatst",
-                   "rejected": "afgewezen", "withdrawn": "ingetrokken"},
-    "edu_nl": {"none": "geen diploma", "vmbo": "vmbo", "mbo1": "mbo 1", "mbo2": "mbo 2", "mbo3": "mbo 3",
-               "mbo4": "mbo 4", "hbo": "hbo", "wo": "wo"},
-}  # fmt: skip
+    "mstatus_nl": {
+        "suggested": "voorgesteld door werkmatch",
+        "proposed_to_candidate": "voorgelegd aan kandidaat",
+        "proposed_to_employer": "voorgesteld aan werkgever",
+        "interview": "gesprek",
+        "placed": "geplaatst",
+        "rejected": "afgewezen",
+        "withdrawn": "ingetrokken",
+    },
+    "edu_nl": {
+        "none": "geen diploma",
+        "vmbo": "vmbo",
+        "mbo1": "mbo 1",
+        "mbo2": "mbo 2",
+        "mbo3": "mbo 3",
+        "mbo4": "mbo 4",
+        "hbo": "hbo",
+        "wo": "wo",
+    },
+}
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 
@@ -124,8 +147,15 @@ def login(request: Request, session: SessionDep, token: Annotated[str, Form()]) 
     record(session, actor=user, action="ui.login", object_type="user", object_id=user.id)
     resp = RedirectResponse("/ui", status_code=303)
     secure = request.app.state.settings.base_url.startswith("https://")
-    resp.set_cookie(COOKIE, _serializer(request).dumps(token.strip()), max_age=12 * 3600, httponly=True,
-                    samesite="lax", secure=secure, path="/")  # fmt: skip
+    resp.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(token.strip()),
+        max_age=12 * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
     return resp
 
 
@@ -141,15 +171,20 @@ def logout(request: Request, user: UiUser, csrf: Annotated[str, Form()]) -> Resp
 @router.get("")
 def home(user: UiUser) -> Response:
     """Each role starts where its work is."""
-    target = {Role.coach: "/ui/kandidaten", Role.employer_adviser: "/ui/vacatures", Role.jobhunter: "/ui/zoeken",
-              Role.admin: "/ui/beheer"}[Role(user.role)]  # fmt: skip
+    target = {
+        Role.coach: "/ui/kandidaten",
+        Role.employer_adviser: "/ui/vacatures",
+        Role.jobhunter: "/ui/zoeken",
+        Role.admin: "/ui/beheer",
+    }[Role(user.role)]
     return RedirectResponse(target, status_code=303)
 
 
 # ------------------------------------------------------------------------------------ vacancies
 @router.get("/vacatures", response_class=HTMLResponse)
-def vacancies_page(request: Request, session: SessionDep, user: UiUser, gebied: str | None = None,
-                   status: str | None = "open") -> HTMLResponse:  # fmt: skip
+def vacancies_page(
+    request: Request, session: SessionDep, user: UiUser, gebied: str | None = None, status: str | None = "open"
+) -> HTMLResponse:
     """Vacancies; advisers start with their own gebied."""
     areas, names = _areas(session)
     geo = Geo(session)
@@ -163,24 +198,39 @@ def vacancies_page(request: Request, session: SessionDep, user: UiUser, gebied: 
     from api.routers.vacancies import checked
 
     rows = [checked(v) for v in session.scalars(stmt.limit(200))]
-    return page(request, "ui/vacancies.html", user, vacancies=rows, areas_list=areas, area_names=names,
-                gebied=gebied or "", status=status or "")  # fmt: skip
+    return page(
+        request,
+        "ui/vacancies.html",
+        user,
+        vacancies=rows,
+        areas_list=areas,
+        area_names=names,
+        gebied=gebied or "",
+        status=status or "",
+    )
 
 
 @router.post("/vacatures/controle", response_class=HTMLResponse)
-def wording_fragment(request: Request, user: UiUser, title: Annotated[str, Form()] = "",
-                     description: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> HTMLResponse:  # fmt: skip
+def wording_fragment(
+    request: Request,
+    user: UiUser,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
     """The discriminatory-wording check as an HTML fragment, shown while the adviser types."""
     check_csrf(request, csrf)
     return templates.TemplateResponse(request, "ui/wording.html", {"findings": check_vacancy_text(title, description)})
 
 
-def _vacancy_form(request: Request, session: Session, user: User, v: Any, form: dict[str, Any],
-                  errors: list[str] | None = None) -> HTMLResponse:  # fmt: skip
+def _vacancy_form(
+    request: Request, session: Session, user: User, v: Any, form: dict[str, Any], errors: list[str] | None = None
+) -> HTMLResponse:
     action = f"/ui/vacatures/{v.id}/bewerken" if v else "/ui/vacatures/nieuw"
     findings = check_vacancy_text(form.get("title", ""), form.get("description", ""))
-    return page(request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or [],
-                findings=findings)  # fmt: skip
+    return page(
+        request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or [], findings=findings
+    )
 
 
 @router.get("/vacatures/nieuw", response_class=HTMLResponse)
@@ -198,26 +248,52 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 @router.post("/vacatures/nieuw")
-def new_vacancy(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                title: Annotated[str, Form()], employer_name: Annotated[str, Form()], postcode: Annotated[str, Form()],
-                description: Annotated[str, Form()] = "", skills: Annotated[str, Form()] = "",
-                hours_min: Annotated[int, Form()] = 24, hours_max: Annotated[int, Form()] = 32,
-                offer_type: Annotated[str, Form()] = "paid_job") -> Response:  # fmt: skip
+def new_vacancy(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    employer_name: Annotated[str, Form()],
+    postcode: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 24,
+    hours_max: Annotated[int, Form()] = 32,
+    offer_type: Annotated[str, Form()] = "paid_job",
+) -> Response:
     """Create a vacancy in the adviser's own gebied."""
     check_csrf(request, csrf)
     if user.role != Role.employer_adviser or not user.area_id:
         raise HTTPException(403, "alleen werkgeversadviseurs maken vacatures")
     area = Geo(session).area_by_id[user.area_id].code
-    form = {"title": title, "description": description, "employer_name": employer_name, "postcode": postcode,
-            "skills": skills, "hours_min": hours_min, "hours_max": hours_max, "offer_type": offer_type}  # fmt: skip
+    form = {
+        "title": title,
+        "description": description,
+        "employer_name": employer_name,
+        "postcode": postcode,
+        "skills": skills,
+        "hours_min": hours_min,
+        "hours_max": hours_max,
+        "offer_type": offer_type,
+    }
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
     try:
-        data = VacancyCreate.model_validate({
-            "external_id": f"ui-{user.id}-{stamp}", "title": title, "description": description, "area": area,
-            "postcode": postcode, "owner_email": user.email, "hours_min": hours_min, "hours_max": hours_max,
-            "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()], "offer_type": offer_type,
-            "employer": {"external_id": f"ui-e-{user.id}-{stamp}", "name": employer_name, "area": area},
-        })  # fmt: skip
+        data = VacancyCreate.model_validate(
+            {
+                "external_id": f"ui-{user.id}-{stamp}",
+                "title": title,
+                "description": description,
+                "area": area,
+                "postcode": postcode,
+                "owner_email": user.email,
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()],
+                "offer_type": offer_type,
+                "employer": {"external_id": f"ui-e-{user.id}-{stamp}", "name": employer_name, "area": area},
+            }
+        )
         vac, _ = upsert_vacancy(session, data=data)
     except ValidationError as exc:
         return _vacancy_form(request, session, user, None, form, _errors(exc))
@@ -238,23 +314,48 @@ def edit_vacancy_page(request: Request, vacancy_id: int, session: SessionDep, us
 
 
 @router.post("/vacatures/{vacancy_id}/bewerken")
-def edit_vacancy(request: Request, vacancy_id: int, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                 title: Annotated[str, Form()], postcode: Annotated[str, Form()], description: Annotated[str, Form()] = "",
-                 skills: Annotated[str, Form()] = "", hours_min: Annotated[int, Form()] = 24,
-                 hours_max: Annotated[int, Form()] = 32, offer_type: Annotated[str, Form()] = "paid_job",
-                 status: Annotated[str, Form()] = "open") -> Response:  # fmt: skip
+def edit_vacancy(
+    request: Request,
+    vacancy_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    postcode: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 24,
+    hours_max: Annotated[int, Form()] = 32,
+    offer_type: Annotated[str, Form()] = "paid_job",
+    status: Annotated[str, Form()] = "open",
+) -> Response:
     """Save changes (or close the vacancy)."""
     check_csrf(request, csrf)
     vac = get_vacancy(session, vacancy_id=vacancy_id)
     require_vacancy_writer(user, vac)
-    form = {"title": title, "description": description, "postcode": postcode, "skills": skills, "hours_min": hours_min,
-            "hours_max": hours_max, "offer_type": offer_type, "status": status}  # fmt: skip
+    form = {
+        "title": title,
+        "description": description,
+        "postcode": postcode,
+        "skills": skills,
+        "hours_min": hours_min,
+        "hours_max": hours_max,
+        "offer_type": offer_type,
+        "status": status,
+    }
     try:
-        upd = VacancyUpdate.model_validate({
-            "title": title, "description": description, "postcode": postcode, "hours_min": hours_min,
-            "hours_max": hours_max, "offer_type": offer_type, "status": status,
-            "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()],
-        })  # fmt: skip
+        upd = VacancyUpdate.model_validate(
+            {
+                "title": title,
+                "description": description,
+                "postcode": postcode,
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "offer_type": offer_type,
+                "status": status,
+                "required_skills": [{"label": s.strip()} for s in skills.splitlines() if s.strip()],
+            }
+        )
         update_vacancy(session, vacancy=vac, data=upd)
     except ValidationError as exc:
         return _vacancy_form(request, session, user, vacancy_read(vac), form, _errors(exc))
@@ -265,9 +366,16 @@ def edit_vacancy(request: Request, vacancy_id: int, session: SessionDep, user: U
 
 
 @router.get("/vacatures/{vacancy_id}", response_class=HTMLResponse)
-def vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: UiUser,
-                 gebied: str | None = None, min: Annotated[float, Query(ge=0, le=100)] = 0,
-                 ladder: str | None = None, harde: str | None = None) -> HTMLResponse:  # fmt: skip
+def vacancy_page(
+    request: Request,
+    vacancy_id: int,
+    session: SessionDep,
+    user: UiUser,
+    gebied: str | None = None,
+    min: Annotated[float, Query(ge=0, le=100)] = 0,
+    ladder: str | None = None,
+    harde: str | None = None,
+) -> HTMLResponse:
     """A vacancy with its ranked candidates (anonymised until consent) and the actions."""
     from api.routers.vacancies import checked
 
@@ -296,8 +404,18 @@ def vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: U
     except rankings.NotIndexed:
         items, pending = [], True
     can_edit = user.role == Role.employer_adviser and user.area_id == vac.area_id
-    return page(request, "ui/vacancy.html", user, v=checked(vac), items=items, areas_list=areas, area_names=names,
-                can_edit=can_edit, pending=pending, f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"})  # fmt: skip
+    return page(
+        request,
+        "ui/vacancy.html",
+        user,
+        v=checked(vac),
+        items=items,
+        areas_list=areas,
+        area_names=names,
+        can_edit=can_edit,
+        pending=pending,
+        f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"},
+    )
 
 
 # ----------------------------------------------------------------------------------- candidates
@@ -307,10 +425,19 @@ def caseload(request: Request, session: SessionDep, user: UiUser) -> HTMLRespons
     if user.role != Role.coach:
         raise HTTPException(403, "alleen coaches hebben een caseload")
     geo = Geo(session)
-    rows = session.scalars(select(Candidate).where(Candidate.coach_id == user.id).order_by(Candidate.id)
-                           .options(selectinload(Candidate.personal))).all()  # fmt: skip
-    record_candidate_views(session, actor=user, candidate_ids=[c.id for c in rows], views={c.id: "full" for c in rows},
-                           reason="caseload (UI)")  # fmt: skip
+    rows = session.scalars(
+        select(Candidate)
+        .where(Candidate.coach_id == user.id)
+        .order_by(Candidate.id)
+        .options(selectinload(Candidate.personal))
+    ).all()
+    record_candidate_views(
+        session,
+        actor=user,
+        candidate_ids=[c.id for c in rows],
+        views={c.id: "full" for c in rows},
+        reason="caseload (UI)",
+    )
     return page(request, "ui/candidates.html", user, candidates=[render(c, geo, View.full) for c in rows])
 
 
@@ -346,27 +473,49 @@ def candidate_page(request: Request, candidate_id: int, session: SessionDep, use
             views={candidate_id: view.value},
             reason="profiel bekeken (UI)",
         )
-    return page(request, "ui/candidate.html", user, c=render(cand, geo, view), items=items, pending=pending, area_names=names,
-                areas_list=areas)  # fmt: skip
+    return page(
+        request,
+        "ui/candidate.html",
+        user,
+        c=render(cand, geo, view),
+        items=items,
+        pending=pending,
+        area_names=names,
+        areas_list=areas,
+    )
 
 
 @router.post("/kandidaten/{candidate_id}")
-def save_candidate(request: Request, candidate_id: int, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                   occupations: Annotated[str, Form()] = "", skills: Annotated[str, Form()] = "",
-                   hours_min: Annotated[int, Form()] = 0, hours_max: Annotated[int, Form()] = 40,
-                   max_travel_km: Annotated[str, Form()] = "", ladder_step: Annotated[int, Form()] = 3,
-                   about: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def save_candidate(
+    request: Request,
+    candidate_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    occupations: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 0,
+    hours_max: Annotated[int, Form()] = 40,
+    max_travel_km: Annotated[str, Form()] = "",
+    ladder_step: Annotated[int, Form()] = 3,
+    about: Annotated[str, Form()] = "",
+) -> Response:
     """Save the scan fields the coach edited."""
     check_csrf(request, csrf)
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
     try:
-        upd = CandidateUpdate.model_validate({
-            "desired_occupations": [{"label": x.strip()} for x in occupations.splitlines() if x.strip()],
-            "skills": [{"label": x.strip()} for x in skills.splitlines() if x.strip()],
-            "hours_min": hours_min, "hours_max": hours_max, "ladder_step": ladder_step, "about": about,
-            "max_travel_km": float(max_travel_km) if max_travel_km.strip() else None,
-        })  # fmt: skip
+        upd = CandidateUpdate.model_validate(
+            {
+                "desired_occupations": [{"label": x.strip()} for x in occupations.splitlines() if x.strip()],
+                "skills": [{"label": x.strip()} for x in skills.splitlines() if x.strip()],
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "ladder_step": ladder_step,
+                "about": about,
+                "max_travel_km": float(max_travel_km) if max_travel_km.strip() else None,
+            }
+        )
         update_candidate(session, candidate=cand, data=upd)
     except (ValidationError, ValueError, ServiceError) as exc:
         msg = "; ".join(_errors(exc)) if isinstance(exc, ValidationError) else str(getattr(exc, "detail", exc))
@@ -376,23 +525,43 @@ def save_candidate(request: Request, candidate_id: int, session: SessionDep, use
 
 
 @router.post("/kandidaten/{candidate_id}/toestemming")
-def consent(request: Request, candidate_id: int, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-            consent: Annotated[str, Form()], note: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def consent(
+    request: Request,
+    candidate_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    consent: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
     """Record or withdraw consent to share details."""
     check_csrf(request, csrf)
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
     cand.consent_to_share = consent == "1"
     cand.consent_recorded_by_id, cand.consent_recorded_at = user.id, utcnow()
-    record(session, actor=user, action="candidate.consent", object_type="candidate", object_id=candidate_id,
-           reason=note or None, details={"consent": cand.consent_to_share})  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action="candidate.consent",
+        object_type="candidate",
+        object_id=candidate_id,
+        reason=note or None,
+        details={"consent": cand.consent_to_share},
+    )
     return RedirectResponse(f"/ui/kandidaten/{candidate_id}?melding=Toestemming+bijgewerkt", status_code=303)
 
 
 # -------------------------------------------------------------------------------------- search
 @router.get("/zoeken", response_class=HTMLResponse)
-def search_page(request: Request, session: SessionDep, user: UiUser, q: str = "", soort: str = "kandidaten",
-                gebied: str | None = None) -> HTMLResponse:  # fmt: skip
+def search_page(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    q: str = "",
+    soort: str = "kandidaten",
+    gebied: str | None = None,
+) -> HTMLResponse:
     """Free-text search over candidates (anonymised) or vacancies."""
     areas, names = _areas(session)
     hits: list[Any] = []
@@ -406,8 +575,17 @@ def search_page(request: Request, session: SessionDep, user: UiUser, q: str = ""
                 session, store=store, user=user, q=q, areas=area, limit=20, reason=f"zoeken: {q} (UI)"
             )
             hits = list(found.items)
-    return page(request, "ui/search.html", user, q=q, soort=soort, gebied=gebied or "", hits=hits, areas_list=areas,
-                area_names=names)  # fmt: skip
+    return page(
+        request,
+        "ui/search.html",
+        user,
+        q=q,
+        soort=soort,
+        gebied=gebied or "",
+        hits=hits,
+        areas_list=areas,
+        area_names=names,
+    )
 
 
 # ------------------------------------------------------------------------------------- actions
@@ -417,8 +595,13 @@ def _match(request: Request, session: Session, user: User, candidate_id: int, va
     get_vacancy(session, vacancy_id=vacancy_id)
     store = ensure_store(request.app, session)
     result = rankings.score_pair(session, store=store, candidate_id=candidate_id, vacancy_id=vacancy_id)
-    m, _ = save_result(session, result=result, model_version=store.engine.embedder.version,
-                       index_version=store.index_version, actor=user)  # fmt: skip
+    m, _ = save_result(
+        session,
+        result=result,
+        model_version=store.engine.embedder.version,
+        index_version=store.index_version,
+        actor=user,
+    )
     return m
 
 
@@ -427,8 +610,15 @@ def _back(terug: str) -> str:
 
 
 @router.post("/acties/voorstellen")
-def propose(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-            candidate_id: Annotated[int, Form()], vacancy_id: Annotated[int, Form()], terug: Annotated[str, Form()] = "/ui") -> Response:  # fmt: skip
+def propose(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    candidate_id: Annotated[int, Form()],
+    vacancy_id: Annotated[int, Form()],
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
     """A person proposes the match: the candidate's coach discusses it with the candidate."""
     check_csrf(request, csrf)
     m = _match(request, session, user, candidate_id, vacancy_id)
@@ -443,9 +633,16 @@ def propose(request: Request, session: SessionDep, user: UiUser, csrf: Annotated
 
 
 @router.post("/acties/afwijzen")
-def reject(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-           candidate_id: Annotated[int, Form()], vacancy_id: Annotated[int, Form()], reden: Annotated[str, Form()],
-           terug: Annotated[str, Form()] = "/ui") -> Response:  # fmt: skip
+def reject(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    candidate_id: Annotated[int, Form()],
+    vacancy_id: Annotated[int, Form()],
+    reden: Annotated[str, Form()],
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
     """Reject a suggested match, with the reason."""
     check_csrf(request, csrf)
     if not reden.strip():
@@ -457,9 +654,16 @@ def reject(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[
 
 
 @router.post("/acties/feedback")
-def feedback(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-             candidate_id: Annotated[int, Form()], vacancy_id: Annotated[int, Form()], relevant: Annotated[str, Form()],
-             terug: Annotated[str, Form()] = "/ui") -> Response:  # fmt: skip
+def feedback(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    candidate_id: Annotated[int, Form()],
+    vacancy_id: Annotated[int, Form()],
+    relevant: Annotated[str, Form()],
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
     """Relevant / not relevant."""
     check_csrf(request, csrf)
     m = _match(request, session, user, candidate_id, vacancy_id)
@@ -468,8 +672,14 @@ def feedback(request: Request, session: SessionDep, user: UiUser, csrf: Annotate
 
 
 @router.post("/acties/status")
-def move(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-         match_id: Annotated[int, Form()], status: Annotated[str, Form()]) -> Response:  # fmt: skip
+def move(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    match_id: Annotated[int, Form()],
+    status: Annotated[str, Form()],
+) -> Response:
     """Move a match to its next step."""
     check_csrf(request, csrf)
     m = session.get(Match, match_id)
@@ -503,16 +713,27 @@ def settings_page(request: Request, session: SessionDep, user: UiUser) -> HTMLRe
     """Nightly e-mail settings."""
     spec = ROLE_DEFAULTS.get(Role(user.role))
     if spec is None:
-        return page(request, "ui/error.html", user, title="Geen e-mail voor deze rol",
-                    message="Beheerders ontvangen geen e-mail met matches.")  # fmt: skip
+        return page(
+            request,
+            "ui/error.html",
+            user,
+            title="Geen e-mail voor deze rol",
+            message="Beheerders ontvangen geen e-mail met matches.",
+        )
     sub = session.scalar(select(Subscription).where(Subscription.user_id == user.id, Subscription.kind == spec[0]))
     return page(request, "ui/settings.html", user, sub=sub, kind=spec[0], kind_nl=KIND_NL)
 
 
 @router.post("/instellingen")
-def save_settings(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                  min_score: Annotated[float, Form(ge=0, le=100)] = 60, max_per_mail: Annotated[int, Form(ge=1, le=200)] = 20,
-                  active: Annotated[str | None, Form()] = None) -> Response:  # fmt: skip
+def save_settings(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    min_score: Annotated[float, Form(ge=0, le=100)] = 60,
+    max_per_mail: Annotated[int, Form(ge=1, le=200)] = 20,
+    active: Annotated[str | None, Form()] = None,
+) -> Response:
     """Save the subscription."""
     check_csrf(request, csrf)
     spec = ROLE_DEFAULTS.get(Role(user.role))
@@ -542,9 +763,16 @@ def admin_page(request: Request, session: SessionDep, user: UiUser) -> HTMLRespo
 
 
 @router.post("/beheer/gebruiker")
-def admin_add_user(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                   name: Annotated[str, Form()], email: Annotated[str, Form()], role: Annotated[str, Form()],
-                   area: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+def admin_add_user(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    email: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    area: Annotated[str, Form()] = "",
+) -> Response:
     """Create a user."""
     check_csrf(request, csrf)
     _admin(user)
@@ -562,8 +790,14 @@ def admin_add_user(request: Request, session: SessionDep, user: UiUser, csrf: An
 
 
 @router.post("/beheer/token", response_class=HTMLResponse)
-def admin_token(request: Request, session: SessionDep, user: UiUser, csrf: Annotated[str, Form()],
-                user_id: Annotated[int, Form()], actie: Annotated[str, Form()]) -> Response:  # fmt: skip
+def admin_token(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    user_id: Annotated[int, Form()],
+    actie: Annotated[str, Form()],
+) -> Response:
     """Create (shown once) or revoke tokens."""
     check_csrf(request, csrf)
     _admin(user)

@@ -34,8 +34,13 @@ def main() -> None:
     if "api" in args.which:
         from benchmarks.bench_api import run as run_api
 
-        results["api"] = run_api(candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies,
-                                 seconds=args.seconds, concurrency=args.concurrency)  # fmt: skip
+        results["api"] = run_api(
+            candidates=args.candidates,
+            distinct=args.distinct,
+            vacancies=args.vacancies,
+            seconds=args.seconds,
+            concurrency=args.concurrency,
+        )
     if "nightly" in args.which:
         from benchmarks.bench_nightly import run as run_nightly_bench
 

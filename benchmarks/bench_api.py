@@ -21,8 +21,18 @@ from models.db import make_engine, session_scope
 from models.services.users import create_token
 from models.tables import User, Vacancy
 
-QUERIES = ["orderpicker", "schoonmaak Haren", "heftruck magazijn", "kok restaurant", "zorg helpende",
-           "kassamedewerker supermarkt", "chauffeur", "administratief medewerker", "beveiliger", "bakkerij"]  # fmt: skip
+QUERIES = [
+    "orderpicker",
+    "schoonmaak Haren",
+    "heftruck magazijn",
+    "kok restaurant",
+    "zorg helpende",
+    "kassamedewerker supermarkt",
+    "chauffeur",
+    "administratief medewerker",
+    "beveiliger",
+    "bakkerij",
+]
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -57,17 +67,28 @@ def _load(base: str, token: str, paths: list[str], seconds: float, concurrency: 
     for th in threads:
         th.join()
     wall = time.perf_counter() - t0
-    return {"requests": len(lat), "errors": errors, "rps": round(len(lat) / wall, 1),
-            "p50_ms": round(statistics.median(lat), 1) if lat else None,
-            "p99_ms": round(_pct(lat, 99), 1) if lat else None}  # fmt: skip
+    return {
+        "requests": len(lat),
+        "errors": errors,
+        "rps": round(len(lat) / wall, 1),
+        "p50_ms": round(statistics.median(lat), 1) if lat else None,
+        "p99_ms": round(_pct(lat, 99), 1) if lat else None,
+    }
 
 
 def run(*, candidates: int, distinct: int, vacancies: int, seconds: float, concurrency: int) -> dict[str, Any]:
     """Build a world, serve it, and load it."""
     folder = Path(tempfile.mkdtemp(prefix="wm-bench-api-"))
     settings, out = build_world(folder, candidates=candidates, vacancies=vacancies, distinct=distinct)
-    out.update({"candidates": candidates, "distinct_profiles": distinct, "vacancies": vacancies,
-                "concurrency": concurrency, "seconds_per_scenario": seconds})  # fmt: skip
+    out.update(
+        {
+            "candidates": candidates,
+            "distinct_profiles": distinct,
+            "vacancies": vacancies,
+            "concurrency": concurrency,
+            "seconds_per_scenario": seconds,
+        }
+    )
     eng = make_engine(settings.resolved_database_url)
     with session_scope(eng) as s:
         user = s.scalar(select(User).where(User.email == "adviseur.oost@demo.werkmatch.nl"))
@@ -80,14 +101,20 @@ def run(*, candidates: int, distinct: int, vacancies: int, seconds: float, concu
     match_paths = [f"/v1/vacancies/{vid}/matches?area={code[aid]}&limit=20" for vid, aid in r.sample(open_vacs, 200)]
     city_paths = [f"/v1/vacancies/{vid}/matches?limit=20" for vid, _ in r.sample(open_vacs, 200)]
     search_paths = [f"/v1/search/vacancies?q={q}&limit=20" for q in QUERIES]
-    env = os.environ | {"WERKMATCH_DATA_DIR": str(folder), "WERKMATCH_DATABASE_URL": settings.resolved_database_url,
-                        "WERKMATCH_MODEL_DIR": str(settings.resolved_model_dir),
-                        "WERKMATCH_ESCO_DIR": str(settings.esco_dir)}  # fmt: skip
+    env = os.environ | {
+        "WERKMATCH_DATA_DIR": str(folder),
+        "WERKMATCH_DATABASE_URL": settings.resolved_database_url,
+        "WERKMATCH_MODEL_DIR": str(settings.resolved_model_dir),
+        "WERKMATCH_ESCO_DIR": str(settings.esco_dir),
+    }
     for workers in (1, 2):
         port = 18000 + workers
-        proc = subprocess.Popen([sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port),
-                                 "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         t = time.perf_counter()
         try:

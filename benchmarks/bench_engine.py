@@ -48,41 +48,69 @@ def _profiles(n_cand: int, n_vac: int, seed: int) -> tuple[list[CandidateProfile
     geo.areas = {a["code"]: _Area(i) for i, a in enumerate(areas)}
     from models.services.areas import PostcodeInfo
 
-    geo.postcodes = {pc: PostcodeInfo(pc, w["name"], a["code"], lat, lon)
-                     for a in areas for w in a["wijken"] for pc, lat, lon in w["postcodes"]}  # fmt: skip
+    geo.postcodes = {
+        pc: PostcodeInfo(pc, w["name"], a["code"], lat, lon)
+        for a in areas
+        for w in a["wijken"]
+        for pc, lat, lon in w["postcodes"]
+    }
     gen = DemoGenerator(seed=seed, geo=geo, esco=None, today=TODAY)
     code_of = {a.id: c for c, a in geo.areas.items()}
     cands = []
     for i in range(n_cand):
         row, _ = gen.candidate(i, {})
         pc = geo.postcodes[row["postcode"]]
-        cands.append(CandidateProfile(
-            id=i + 1, area=code_of[row["area_id"]], postcode=row["postcode"], location=(pc.lat, pc.lon),
-            status=row["status"], consent=row["consent_to_share"],
-            desired_occupations=[Concept(o["label"], o["uri"]) for o in row["desired_occupations"]],
-            skills=[Concept(s["label"], s["uri"]) for s in row["skills"]],
-            experience=[Experience(e["title"], e["years"], e["uri"]) for e in row["experience"]],
-            education_level=row["education_level"], driving_licences=row["driving_licences"],
-            travel_mode=row["travel_mode"], max_travel_km=row["max_travel_km"],
-            max_travel_minutes=row["max_travel_minutes"], hours_min=row["hours_min"], hours_max=row["hours_max"],
-            available_from=row["available_from"], ladder_step=row["ladder_step"], constraints=row["constraints"],
-            about=row["about"],
-        ))  # fmt: skip
+        cands.append(
+            CandidateProfile(
+                id=i + 1,
+                area=code_of[row["area_id"]],
+                postcode=row["postcode"],
+                location=(pc.lat, pc.lon),
+                status=row["status"],
+                consent=row["consent_to_share"],
+                desired_occupations=[Concept(o["label"], o["uri"]) for o in row["desired_occupations"]],
+                skills=[Concept(s["label"], s["uri"]) for s in row["skills"]],
+                experience=[Experience(e["title"], e["years"], e["uri"]) for e in row["experience"]],
+                education_level=row["education_level"],
+                driving_licences=row["driving_licences"],
+                travel_mode=row["travel_mode"],
+                max_travel_km=row["max_travel_km"],
+                max_travel_minutes=row["max_travel_minutes"],
+                hours_min=row["hours_min"],
+                hours_max=row["hours_max"],
+                available_from=row["available_from"],
+                ladder_step=row["ladder_step"],
+                constraints=row["constraints"],
+                about=row["about"],
+            )
+        )
     employers = [gen.employer(i) | {"id": i + 1} for i in range(40)]
     vacs = []
     for i in range(n_vac):
         row = gen.vacancy(i, employers, {})
         pc = geo.postcodes[row["postcode"]]
         occ = row["occupation"]
-        vacs.append(VacancyProfile(
-            id=i + 1, area=code_of[row["area_id"]], postcode=row["postcode"], title=row["title"],
-            location=(pc.lat, pc.lon), description=row["description"], occupation=Concept(occ["label"], occ["uri"]),
-            required_skills=[Concept(s["label"]) for s in row["required_skills"]],
-            nice_skills=[Concept(s["label"]) for s in row["nice_skills"]], hours_min=row["hours_min"],
-            hours_max=row["hours_max"], offer_type=row["offer_type"], education_level=row["education_level"],
-            driving_licence=row["driving_licence"], work_conditions=row["work_conditions"],
-            start_date=row["start_date"], status=row["status"],
-        ))  # fmt: skip
+        vacs.append(
+            VacancyProfile(
+                id=i + 1,
+                area=code_of[row["area_id"]],
+                postcode=row["postcode"],
+                title=row["title"],
+                location=(pc.lat, pc.lon),
+                description=row["description"],
+                occupation=Concept(occ["label"], occ["uri"]),
+                required_skills=[Concept(s["label"]) for s in row["required_skills"]],
+                nice_skills=[Concept(s["label"]) for s in row["nice_skills"]],
+                hours_min=row["hours_min"],
+                hours_max=row["hours_max"],
+                offer_type=row["offer_type"],
+                education_level=row["education_level"],
+                driving_licence=row["driving_licence"],
+                work_conditions=row["work_conditions"],
+                start_date=row["start_date"],
+                status=row["status"],
+            )
+        )
     return cands, vacs
 
 

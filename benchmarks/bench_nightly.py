@@ -31,8 +31,12 @@ def _users(settings: Any, n_users: int) -> None:
         have = len(s.scalars(select(User)).all())
         for i in range(max(0, n_users - have)):
             role = roles[i % 3]
-            create_user(s, data=UserCreate(email=f"bench{i}@demo.werkmatch.nl", name=f"Gebruiker {i}", role=role,
-                                           area=areas[i % len(areas)]))  # fmt: skip
+            create_user(
+                s,
+                data=UserCreate(
+                    email=f"bench{i}@demo.werkmatch.nl", name=f"Gebruiker {i}", role=role, area=areas[i % len(areas)]
+                ),
+            )
         s.flush()
         coaches = [u for u in s.scalars(select(User).where(User.role == Role.coach))]
         by_area: dict[int, list[int]] = {}
@@ -61,8 +65,16 @@ def run_one(*, candidates: int, vacancies: int, users: int, distinct: int | None
         summary = run_nightly(engine=eng, store=store, settings=settings, mailer=mailer, lock_dir=folder)
         out["nightly_s"] = round(time.perf_counter() - t, 1)
         out["messages"] = len(server.sink.messages)
-    out.update({"candidates": candidates, "vacancies": vacancies, "users": users, "distinct_profiles": distinct,
-                "summary": summary.line(), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)})  # fmt: skip
+    out.update(
+        {
+            "candidates": candidates,
+            "vacancies": vacancies,
+            "users": users,
+            "distinct_profiles": distinct,
+            "summary": summary.line(),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        }
+    )
     eng.dispose()
     return out
 

@@ -27,8 +27,12 @@ def build_world(
     folder.mkdir(parents=True, exist_ok=True)
     if (base.data_dir / "cache").is_dir():
         shutil.copytree(base.data_dir / "cache", folder / "cache", dirs_exist_ok=True)
-    settings = Settings(data_dir=folder, database_url=f"sqlite:///{folder / 'bench.db'}",
-                        model_dir=base.resolved_model_dir, esco_dir=base.esco_dir)  # fmt: skip
+    settings = Settings(
+        data_dir=folder,
+        database_url=f"sqlite:///{folder / 'bench.db'}",
+        model_dir=base.resolved_model_dir,
+        esco_dir=base.esco_dir,
+    )
     info: dict[str, Any] = {}
     eng = make_engine(settings.resolved_database_url)
     upgrade(eng)

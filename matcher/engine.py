@@ -131,9 +131,14 @@ class MatchEngine:
                     essential.setdefault(s, label)
         pref = {u: self._pref(u) for u in occ_uris}
         return _Prepared(
-            occ_labels, occ_uris, [s.label for s in c.skills], {s.uri for s in c.skills if s.uri},
-            essential, isco - {""}, candidate_texts(c, pref),
-        )  # fmt: skip
+            occ_labels,
+            occ_uris,
+            [s.label for s in c.skills],
+            {s.uri for s in c.skills if s.uri},
+            essential,
+            isco - {""},
+            candidate_texts(c, pref),
+        )
 
     def _prepare_vacancy(self, v: VacancyProfile) -> _Prepared:
         tax = self.taxonomy
@@ -151,9 +156,14 @@ class MatchEngine:
         pref = {u: self._pref(u) for u in occ_uris}
         skills = v.required_skills + v.nice_skills
         return _Prepared(
-            occ_labels, occ_uris, [s.label for s in skills], {s.uri for s in skills if s.uri},
-            {}, isco, vacancy_texts(v, pref),
-        )  # fmt: skip
+            occ_labels,
+            occ_uris,
+            [s.label for s in skills],
+            {s.uri for s in skills if s.uri},
+            {},
+            isco,
+            vacancy_texts(v, pref),
+        )
 
     def _weights3(self) -> np.ndarray:
         w = self.config.weights
@@ -320,9 +330,14 @@ class MatchEngine:
         return self._vfilter
 
     def allowed_candidates(
-        self, *, areas: Sequence[str] | None = None, offer_type: str | None = None,
-        require_consent: bool = False, only_active: bool = True, ladder_filter: bool = True,
-    ) -> np.ndarray:  # fmt: skip
+        self,
+        *,
+        areas: Sequence[str] | None = None,
+        offer_type: str | None = None,
+        require_consent: bool = False,
+        only_active: bool = True,
+        ladder_filter: bool = True,
+    ) -> np.ndarray:
         """Ids of candidates passing the filters (a read-only array, the same object for the same filters)."""
         a = self._cand_arrays()
         key = (tuple(areas or ()), offer_type, require_consent, only_active, ladder_filter)
@@ -344,10 +359,15 @@ class MatchEngine:
         return ids
 
     def allowed_vacancies(
-        self, *, areas: Sequence[str] | None = None, offer_types: Sequence[str] | None = None,
-        ladder_step: int | None = None, only_open: bool = True, lks_only: bool = False,
+        self,
+        *,
+        areas: Sequence[str] | None = None,
+        offer_types: Sequence[str] | None = None,
+        ladder_step: int | None = None,
+        only_open: bool = True,
+        lks_only: bool = False,
         banenafspraak_only: bool = False,
-    ) -> np.ndarray:  # fmt: skip
+    ) -> np.ndarray:
         """Ids of vacancies passing the filters (a read-only array, the same object for the same filters)."""
         a = self._vac_arrays()
         key = (tuple(areas or ()), tuple(offer_types or ()), ladder_step, only_open, lks_only, banenafspraak_only)
@@ -395,9 +415,16 @@ class MatchEngine:
         return self._assemble(c, v, cp, vp, occ_sim, pair, best, sim_all if explain else None)
 
     def _assemble(
-        self, c: CandidateProfile, v: VacancyProfile, cp: _Prepared, vp: _Prepared, occ_sim: float,
-        pair: tuple[str, str], best: np.ndarray | None, sim_all: np.ndarray | None,
-    ) -> Features:  # fmt: skip
+        self,
+        c: CandidateProfile,
+        v: VacancyProfile,
+        cp: _Prepared,
+        vp: _Prepared,
+        occ_sim: float,
+        pair: tuple[str, str],
+        best: np.ndarray | None,
+        sim_all: np.ndarray | None,
+    ) -> Features:
         """Features from the similarities; ``sim_all`` (for naming the similar skill) only when explaining."""
         assert cp.comp is not None and vp.comp is not None
         esco: float | None = None
@@ -477,9 +504,13 @@ class MatchEngine:
         return score(c, v, self.features(c, v), self.config, self.today())
 
     def _rerank(
-        self, pairs: list[tuple[CandidateProfile, VacancyProfile]], sims: np.ndarray, k: int, min_score: float,
+        self,
+        pairs: list[tuple[CandidateProfile, VacancyProfile]],
+        sims: np.ndarray,
+        k: int,
+        min_score: float,
         include_ineligible: bool,
-    ) -> list[MatchResult]:  # fmt: skip
+    ) -> list[MatchResult]:
         """Score every pair without wording, then explain only the k that are returned (same scores).
 
         Equal scores (often 0 far down a list) are ordered by the retrieval similarity, then by id.
@@ -499,14 +530,22 @@ class MatchEngine:
         return out
 
     def rank_candidates(
-        self, vacancy_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,
-        require_consent: bool = False, ladder_filter: bool = True, include_ineligible: bool = False,
+        self,
+        vacancy_id: int,
+        *,
+        k: int = 20,
+        areas: Sequence[str] | None = None,
+        min_score: float = 0.0,
+        require_consent: bool = False,
+        ladder_filter: bool = True,
+        include_ineligible: bool = False,
         allowed: np.ndarray | None = None,
-    ) -> list[MatchResult]:  # fmt: skip
+    ) -> list[MatchResult]:
         """Best candidates for a vacancy, within the gebieden given (None: whole city)."""
         v = self.vacancies[vacancy_id]
-        ids = self.allowed_candidates(areas=areas, offer_type=v.offer_type, require_consent=require_consent,
-                                      ladder_filter=ladder_filter)  # fmt: skip
+        ids = self.allowed_candidates(
+            areas=areas, offer_type=v.offer_type, require_consent=require_consent, ladder_filter=ladder_filter
+        )
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
         q = self._query(self._vprep[vacancy_id])
@@ -515,16 +554,28 @@ class MatchEngine:
         return self._rerank(pairs, sims, k, min_score, include_ineligible)
 
     def rank_vacancies(
-        self, candidate_id: int, *, k: int = 20, areas: Sequence[str] | None = None, min_score: float = 0.0,
-        offer_types: Sequence[str] | None = None, ladder_filter: bool = True, lks_only: bool = False,
-        banenafspraak_only: bool = False, include_ineligible: bool = False, allowed: np.ndarray | None = None,
-    ) -> list[MatchResult]:  # fmt: skip
+        self,
+        candidate_id: int,
+        *,
+        k: int = 20,
+        areas: Sequence[str] | None = None,
+        min_score: float = 0.0,
+        offer_types: Sequence[str] | None = None,
+        ladder_filter: bool = True,
+        lks_only: bool = False,
+        banenafspraak_only: bool = False,
+        include_ineligible: bool = False,
+        allowed: np.ndarray | None = None,
+    ) -> list[MatchResult]:
         """Best vacancies for a candidate."""
         c = self.candidates[candidate_id]
         ids = self.allowed_vacancies(
-            areas=areas, offer_types=offer_types, ladder_step=c.ladder_step if ladder_filter else None,
-            lks_only=lks_only, banenafspraak_only=banenafspraak_only,
-        )  # fmt: skip
+            areas=areas,
+            offer_types=offer_types,
+            ladder_step=c.ladder_step if ladder_filter else None,
+            lks_only=lks_only,
+            banenafspraak_only=banenafspraak_only,
+        )
         if allowed is not None:
             ids = np.intersect1d(ids, allowed)
         q = self._query(self._cprep[candidate_id])

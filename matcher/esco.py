@@ -203,8 +203,15 @@ def skill_synonyms(root: Path | None) -> list[tuple[str, str, str]]:
         url = (r.get("Classification 1 URL") or "").strip()
         esco_label = (r.get("Classification 1 PrefLabel") or "").strip()
         vdab = (r.get("Classification 2 PrefLabel NL") or "").strip()
-        if url.startswith(SKILL_PREFIX) and esco_label and vdab and r.get("Mapping Relation") in (
-            "skos:exactMatch", "skos:closeMatch",
-        ):  # fmt: skip
+        if (
+            url.startswith(SKILL_PREFIX)
+            and esco_label
+            and vdab
+            and r.get("Mapping Relation")
+            in (
+                "skos:exactMatch",
+                "skos:closeMatch",
+            )
+        ):
             out.append((url, esco_label, vdab))
     return out

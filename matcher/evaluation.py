@@ -56,8 +56,13 @@ def evaluate_taxonomy(
     vectors = vectors or TextVectors(embedder)
     norm = Normalizer(concepts, vectors)
     dev, test = _split(items)
-    results: dict[str, Any] = {"task": "ESCO alternative label of a held-out occupation -> occupation", "queries_dev": len(dev),
-                               "queries_test": len(test), "concepts": len(concepts), "seed": seed}  # fmt: skip
+    results: dict[str, Any] = {
+        "task": "ESCO alternative label of a held-out occupation -> occupation",
+        "queries_dev": len(dev),
+        "queries_test": len(test),
+        "concepts": len(concepts),
+        "seed": seed,
+    }
     # Tune alpha and the dense floor on dev.
     dev_q = [q for _, q in dev]
     dense = norm.concept_scores(norm.label_scores(dev_q, "dense"))
@@ -78,8 +83,11 @@ def evaluate_taxonomy(
     modes: tuple[Mode, ...] = ("bm25", "tfidf", "dense", "hybrid")
     for mode in modes:
         r = ranks_of(norm.search([q for _, q in test], top=10, mode=mode), [u for u, _ in test])
-        table[mode] = {"recall@1": round(recall_at(r, 1), 4), "recall@10": round(recall_at(r, 10), 4),
-                       "mrr": round(mrr(r), 4)}  # fmt: skip
+        table[mode] = {
+            "recall@1": round(recall_at(r, 1), 4),
+            "recall@10": round(recall_at(r, 10), 4),
+            "mrr": round(mrr(r), 4),
+        }
     results["test"] = table
     return results
 
@@ -97,19 +105,33 @@ def build_ranking_task(
     candidates: list[CandidateProfile] = []
     v_occ: dict[int, str] = {}
     c_occ: dict[int, str] = {}
-    places = [("9711", (53.2205, 6.5685)), ("9733", (53.247, 6.601)), ("9743", (53.2225, 6.523)),
-              ("9723", (53.197, 6.562)), ("9751", (53.173, 6.606))]  # fmt: skip
+    places = [
+        ("9711", (53.2205, 6.5685)),
+        ("9733", (53.247, 6.601)),
+        ("9743", (53.2225, 6.523)),
+        ("9723", (53.197, 6.562)),
+        ("9751", (53.173, 6.606)),
+    ]
     for n, o in enumerate(chosen):
         skills = dutch_essentials(esco, o.uri)
         desc = o.description.split(". ")[0].strip().rstrip(".") + "." if o.description else ""
         pc, loc = rng.choice(places)
         hours = rng.choice([(16, 24), (24, 32), (32, 40)])
         vid = n + 1
-        vacancies.append(VacancyProfile(
-            id=vid, area="stad", postcode=pc, location=loc, title=o.preferred, description=desc,
-            required_skills=[Concept(s) for s in rng.sample(skills, min(4, len(skills)))],
-            hours_min=hours[0], hours_max=hours[1], offer_type="paid_job",
-        ))  # fmt: skip
+        vacancies.append(
+            VacancyProfile(
+                id=vid,
+                area="stad",
+                postcode=pc,
+                location=loc,
+                title=o.preferred,
+                description=desc,
+                required_skills=[Concept(s) for s in rng.sample(skills, min(4, len(skills)))],
+                hours_min=hours[0],
+                hours_max=hours[1],
+                offer_type="paid_job",
+            )
+        )
         v_occ[vid] = o.uri
         labels = [lab for lab in o.labels if lab.lower() != o.preferred.lower()]
         for j in range(2):
@@ -118,14 +140,22 @@ def build_ranking_task(
             noise = rng.sample(all_skills, 2)
             pc, loc = rng.choice(places)
             lo = rng.choice([8, 16, 24, 32])
-            candidates.append(CandidateProfile(
-                id=cid, area="stad", postcode=pc, location=loc,
-                desired_occupations=[Concept(labels[j % len(labels)])],
-                skills=[Concept(s) for s in own + noise],
-                hours_min=lo, hours_max=min(40, lo + 16), travel_mode=rng.choice(["bike", "car", "public_transport"]),
-                max_travel_km=25.0, ladder_step=6,
-                about=f"Ik wil graag werken als {labels[j % len(labels)]}.",
-            ))  # fmt: skip
+            candidates.append(
+                CandidateProfile(
+                    id=cid,
+                    area="stad",
+                    postcode=pc,
+                    location=loc,
+                    desired_occupations=[Concept(labels[j % len(labels)])],
+                    skills=[Concept(s) for s in own + noise],
+                    hours_min=lo,
+                    hours_max=min(40, lo + 16),
+                    travel_mode=rng.choice(["bike", "car", "public_transport"]),
+                    max_travel_km=25.0,
+                    ladder_step=6,
+                    about=f"Ik wil graag werken als {labels[j % len(labels)]}.",
+                )
+            )
             c_occ[cid] = o.uri
     return vacancies, candidates, v_occ, c_occ
 
@@ -157,17 +187,26 @@ def _engine(embedder: Embedder, tax: TaxonomyContext | None, cfg: RankingConfig,
 
 
 def _hybrid(e: MatchEngine, vs: list[VacancyProfile], cs: list[CandidateProfile]) -> tuple[dict, dict]:
-    v2c = {v.id: [r.candidate_id for r in e.rank_candidates(v.id, k=20, ladder_filter=False,
-                                                             include_ineligible=True)] for v in vs}  # fmt: skip
-    c2v = {c.id: [r.vacancy_id for r in e.rank_vacancies(c.id, k=20, ladder_filter=False,
-                                                           include_ineligible=True)] for c in cs}  # fmt: skip
+    v2c = {
+        v.id: [r.candidate_id for r in e.rank_candidates(v.id, k=20, ladder_filter=False, include_ineligible=True)]
+        for v in vs
+    }
+    c2v = {
+        c.id: [r.vacancy_id for r in e.rank_vacancies(c.id, k=20, ladder_filter=False, include_ineligible=True)]
+        for c in cs
+    }
     return v2c, c2v
 
 
 def evaluate_ranking(
-    esco: Esco, embedder: Embedder, tax: TaxonomyContext | None, *, n_occupations: int = 300, seed: int = 11,
+    esco: Esco,
+    embedder: Embedder,
+    tax: TaxonomyContext | None,
+    *,
+    n_occupations: int = 300,
+    seed: int = 11,
     progress: Callable[[int], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """nDCG@10 and recall@20 both ways for BM25, dense and the hybrid engine; weights tuned on dev."""
     vs, cs, v_occ, c_occ = build_ranking_task(esco, n_occupations=n_occupations, seed=seed)
     half = len(vs) // 2
@@ -176,9 +215,13 @@ def evaluate_ranking(
     dev_c = [c for c in cs if (c.id + 1) // 2 <= half]
     test_c = [c for c in cs if (c.id + 1) // 2 > half]
     vectors = TextVectors(embedder)
-    out: dict[str, Any] = {"task": "ESCO vacancies vs profiles from other labels of the same occupation",
-                           "seed": seed, "occupations": len(vs), "dev": {"vacancies": len(dev_v), "candidates": len(dev_c)},
-                           "test": {"vacancies": len(test_v), "candidates": len(test_c)}}  # fmt: skip
+    out: dict[str, Any] = {
+        "task": "ESCO vacancies vs profiles from other labels of the same occupation",
+        "seed": seed,
+        "occupations": len(vs),
+        "dev": {"vacancies": len(dev_v), "candidates": len(dev_c)},
+        "test": {"vacancies": len(test_v), "candidates": len(test_c)},
+    }
     grid = [
         RankingConfig(weights=Weights(0.30, 0.10, 0.25, 0.15, 0.20)),
         RankingConfig(weights=Weights(0.35, 0.15, 0.25, 0.10, 0.15)),
@@ -200,9 +243,14 @@ def evaluate_ranking(
         val = _metrics(esco, v2c, v_occ, c_occ)["ndcg@10"] + _metrics(esco, c2v, c_occ, v_occ)["ndcg@10"]
         if val > best_val:
             best_cfg, best_val = cfg, val
-    out["tuned"] = {"weights": vars(best_cfg.weights), "skill_match_threshold": best_cfg.skill_match_threshold,
-                    "sim_floor": best_cfg.sim_floor, "sim_ceiling": best_cfg.sim_ceiling,
-                    "dev_ndcg_sum": round(best_val, 4), "model": embedder.version}  # fmt: skip
+    out["tuned"] = {
+        "weights": vars(best_cfg.weights),
+        "skill_match_threshold": best_cfg.skill_match_threshold,
+        "sim_floor": best_cfg.sim_floor,
+        "sim_ceiling": best_cfg.sim_ceiling,
+        "dev_ndcg_sum": round(best_val, 4),
+        "model": embedder.version,
+    }
     # Report on test.
     table: dict[str, Any] = {}
     e = _engine(embedder, tax, best_cfg, vectors)
@@ -235,8 +283,10 @@ def _top(sims: np.ndarray, queries: list[Any], docs: list[Any]) -> dict[int, lis
 
 
 def _both(esco: Esco, v2c: dict, c2v: dict, v_occ: dict[int, str], c_occ: dict[int, str]) -> dict[str, Any]:
-    return {"candidates_for_vacancy": _metrics(esco, v2c, v_occ, c_occ),
-            "vacancies_for_candidate": _metrics(esco, c2v, c_occ, v_occ)}  # fmt: skip
+    return {
+        "candidates_for_vacancy": _metrics(esco, v2c, v_occ, c_occ),
+        "vacancies_for_candidate": _metrics(esco, c2v, c_occ, v_occ),
+    }
 
 
 def format_table(result: dict[str, Any]) -> str:
@@ -251,7 +301,10 @@ def format_table(result: dict[str, Any]) -> str:
         else result.get("results")
     )
     for name, vals in (rows or {}).items():
-        flat = {f"{a}.{b}" if isinstance(v, dict) else a: x for a, v in vals.items()
-                for b, x in (v.items() if isinstance(v, dict) else [(None, v)])}  # fmt: skip
+        flat = {
+            f"{a}.{b}" if isinstance(v, dict) else a: x
+            for a, v in vals.items()
+            for b, x in (v.items() if isinstance(v, dict) else [(None, v)])
+        }
         lines.append(f"{name:28s} " + "  ".join(f"{k}={x:.4f}" for k, x in flat.items()))
     return "\n".join(lines)

@@ -296,8 +296,13 @@ class FaissIndex:
         def write(tmp: Path) -> None:
             np.save(tmp / "ids.npy", self._store._ids)
             np.save(tmp / "vectors.npy", self._store._vecs)
-            meta = {"kind": "faiss", "index": self.kind, "dim": self._dim, "count": len(self),
-                    "exact_limit": self._exact_limit}  # fmt: skip
+            meta = {
+                "kind": "faiss",
+                "index": self.kind,
+                "dim": self._dim,
+                "count": len(self),
+                "exact_limit": self._exact_limit,
+            }
             if self.kind == "hnsw":
                 self._faiss.write_index(self._ensure(), str(tmp / "faiss.index"))
             (tmp / "index.json").write_text(json.dumps(meta))

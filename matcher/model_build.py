@@ -134,9 +134,20 @@ def read_e5_file(path: Path) -> E5File:
             raise ValueError(f"tensor {name}: unknown dtype {dtype}")
     special = {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
     return E5File(
-        hidden, layers, heads, ffn, vocab, max_pos, type_vocab, float(eps),
-        pieces, scores, special, normalisation, tensors,
-    )  # fmt: skip
+        hidden,
+        layers,
+        heads,
+        ffn,
+        vocab,
+        max_pos,
+        type_vocab,
+        float(eps),
+        pieces,
+        scores,
+        special,
+        normalisation,
+        tensors,
+    )
 
 
 def bert_state_dict(f: E5File) -> dict[str, np.ndarray]:
@@ -151,10 +162,15 @@ def bert_state_dict(f: E5File) -> dict[str, np.ndarray]:
         "embeddings.LayerNorm.bias": t["emb.ln.b"],
     }
     names = {
-        "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-        "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-        "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
-    }  # fmt: skip
+        "q": "attention.self.query",
+        "k": "attention.self.key",
+        "v": "attention.self.value",
+        "ao": "attention.output.dense",
+        "aln": "attention.output.LayerNorm",
+        "fi": "intermediate.dense",
+        "fo": "output.dense",
+        "oln": "output.LayerNorm",
+    }
     for layer in range(f.layers):
         for short, long in names.items():
             for suffix, hf in (("w", "weight"), ("b", "bias")):
@@ -238,12 +254,20 @@ def build_model(*, out: Path, source: Path | None = None, force: bool = False) -
         hf_dir = work / "hf"
         hf_dir.mkdir()
         config = BertConfig(
-            vocab_size=f.vocab, hidden_size=f.hidden, num_hidden_layers=f.layers,
-            num_attention_heads=f.heads, intermediate_size=f.ffn, hidden_act="gelu",
-            max_position_embeddings=f.max_positions, type_vocab_size=f.type_vocab,
-            layer_norm_eps=f.eps, pad_token_id=f.special["pad"], hidden_dropout_prob=0.1,
-            attention_probs_dropout_prob=0.1, architectures=["BertModel"],
-        )  # fmt: skip
+            vocab_size=f.vocab,
+            hidden_size=f.hidden,
+            num_hidden_layers=f.layers,
+            num_attention_heads=f.heads,
+            intermediate_size=f.ffn,
+            hidden_act="gelu",
+            max_position_embeddings=f.max_positions,
+            type_vocab_size=f.type_vocab,
+            layer_norm_eps=f.eps,
+            pad_token_id=f.special["pad"],
+            hidden_dropout_prob=0.1,
+            attention_probs_dropout_prob=0.1,
+            architectures=["BertModel"],
+        )
         config.save_pretrained(hf_dir)
         sd = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in bert_state_dict(f).items()}
         sd["pooler.dense.weight"] = torch.eye(f.hidden)
@@ -251,9 +275,15 @@ def build_model(*, out: Path, source: Path | None = None, force: bool = False) -
         save_file(sd, str(hf_dir / "model.safetensors"), metadata={"format": "pt"})
         fast = PreTrainedTokenizerFast(
             tokenizer_object=build_tokenizer(f),
-            bos_token="<s>", eos_token="</s>", unk_token="<unk>", sep_token="</s>",
-            pad_token="<pad>", cls_token="<s>", mask_token="<mask>", model_max_length=f.max_positions,
-        )  # fmt: skip
+            bos_token="<s>",
+            eos_token="</s>",
+            unk_token="<unk>",
+            sep_token="</s>",
+            pad_token="<pad>",
+            cls_token="<s>",
+            mask_token="<mask>",
+            model_max_length=f.max_positions,
+        )
         fast.save_pretrained(hf_dir)
         transformer = Transformer(str(hf_dir), max_seq_length=f.max_positions)
         pooling = Pooling(f.hidden, pooling_mode="mean")

@@ -28,10 +28,22 @@ SPEED_KMH = {"walk": 5.0, "bike": 15.0, "public_transport": 25.0, "car": 45.0}
 OVERHEAD_MIN = {"walk": 0.0, "bike": 2.0, "public_transport": 10.0, "car": 5.0}
 DEFAULT_MAX_KM = {"walk": 3.0, "bike": 10.0, "public_transport": 25.0, "car": 40.0}
 DETOUR = 1.3
-EDU_NL = {"none": "geen diploma", "vmbo": "vmbo", "mbo1": "mbo 1", "mbo2": "mbo 2", "mbo3": "mbo 3",
-          "mbo4": "mbo 4", "hbo": "hbo", "wo": "wo"}  # fmt: skip
-CONDITION_NL = {"night_shifts": "nachtdiensten", "evening_shifts": "avonddiensten", "weekends": "weekendwerk",
-                "heavy_lifting": "zwaar tillen"}  # fmt: skip
+EDU_NL = {
+    "none": "geen diploma",
+    "vmbo": "vmbo",
+    "mbo1": "mbo 1",
+    "mbo2": "mbo 2",
+    "mbo3": "mbo 3",
+    "mbo4": "mbo 4",
+    "hbo": "hbo",
+    "wo": "wo",
+}
+CONDITION_NL = {
+    "night_shifts": "nachtdiensten",
+    "evening_shifts": "avonddiensten",
+    "weekends": "weekendwerk",
+    "heavy_lifting": "zwaar tillen",
+}
 
 
 @dataclass(frozen=True)
@@ -142,10 +154,15 @@ def conditions(
     # Hours: soft; the penalty grows with the gap between the two ranges.
     gap = max(v.hours_min - c.hours_max, c.hours_min - v.hours_max, 0)
     out.append(
-        Condition("hours", "Uren", gap == 0, False,
-                  f"vacature {v.hours_min}–{v.hours_max} uur, kandidaat {c.hours_min}–{c.hours_max} uur" if explain else "",
-                  cfg.hours_penalty * min(1.0, gap / 8) if gap else 0.0)
-    )  # fmt: skip
+        Condition(
+            "hours",
+            "Uren",
+            gap == 0,
+            False,
+            f"vacature {v.hours_min}–{v.hours_max} uur, kandidaat {c.hours_min}–{c.hours_max} uur" if explain else "",
+            cfg.hours_penalty * min(1.0, gap / 8) if gap else 0.0,
+        )
+    )
     # Travel: soft; distance between postcode centres, with a detour factor.
     if c.location and v.location:
         km = haversine_km(c.location, v.location) * DETOUR
@@ -158,44 +175,74 @@ def conditions(
             limit_km = DEFAULT_MAX_KM[mode]
         over = km - limit_km
         out.append(
-            Condition("travel", "Reisafstand", over <= 0, False,
-                      f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km"
-                      if explain else "",
-                      cfg.travel_penalty * min(1.0, 0.5 + over / max(limit_km, 1.0)) if over > 0 else 0.0)
-        )  # fmt: skip
+            Condition(
+                "travel",
+                "Reisafstand",
+                over <= 0,
+                False,
+                f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km"
+                if explain
+                else "",
+                cfg.travel_penalty * min(1.0, 0.5 + over / max(limit_km, 1.0)) if over > 0 else 0.0,
+            )
+        )
     else:
         out.append(Condition("travel", "Reisafstand", None, False, "afstand onbekend"))
     # Driving licence: hard.
     if v.driving_licence:
         has = v.driving_licence in c.driving_licences
-        out.append(Condition("licence", "Rijbewijs", has, True,
-                             f"rijbewijs {v.driving_licence} {'aanwezig' if has else 'gevraagd, niet aanwezig'}"
-                             if explain else ""))  # fmt: skip
+        out.append(
+            Condition(
+                "licence",
+                "Rijbewijs",
+                has,
+                True,
+                f"rijbewijs {v.driving_licence} {'aanwezig' if has else 'gevraagd, niet aanwezig'}" if explain else "",
+            )
+        )
     # Work constraints the candidate stated: hard.
     for constraint in c.constraints:
         cond = CONSTRAINT_CONFLICTS.get(constraint)
         if cond is not None and cond in v.work_conditions:
-            out.append(Condition("constraint", "Werktijden en werk", False, True,
-                                 f"vacature vraagt {CONDITION_NL.get(cond, cond)}; kandidaat kan dat niet"))  # fmt: skip
+            out.append(
+                Condition(
+                    "constraint",
+                    "Werktijden en werk",
+                    False,
+                    True,
+                    f"vacature vraagt {CONDITION_NL.get(cond, cond)}; kandidaat kan dat niet",
+                )
+            )
     # Education: soft.
     need, have = EDUCATION_RANK.get(v.education_level, 0), EDUCATION_RANK.get(c.education_level, 0)
     if need > 0:
         short = max(0, need - have)
         factor = 0.5 if v.offer_type == "learning_job" else 1.0
         out.append(
-            Condition("education", "Opleiding", short == 0, False,
-                      f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}"
-                      if explain else "",
-                      min(2, short) * cfg.education_penalty_per_level * factor)
-        )  # fmt: skip
+            Condition(
+                "education",
+                "Opleiding",
+                short == 0,
+                False,
+                f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}"
+                if explain
+                else "",
+                min(2, short) * cfg.education_penalty_per_level * factor,
+            )
+        )
     # Availability: soft.
     if c.available_from and v.start_date:
         late = c.available_from > max(v.start_date, today)
         out.append(
-            Condition("availability", "Beschikbaarheid", not late, False,
-                      f"beschikbaar vanaf {c.available_from:%d-%m-%Y}, start {v.start_date:%d-%m-%Y}" if explain else "",
-                      cfg.availability_penalty if late else 0.0)
-        )  # fmt: skip
+            Condition(
+                "availability",
+                "Beschikbaarheid",
+                not late,
+                False,
+                f"beschikbaar vanaf {c.available_from:%d-%m-%Y}, start {v.start_date:%d-%m-%Y}" if explain else "",
+                cfg.availability_penalty if late else 0.0,
+            )
+        )
     return out
 
 
@@ -217,8 +264,13 @@ def score(
         "skills": cfg.calibrate(f.skills_sim) if f.skills_sim is not None else None,
         "text": cfg.calibrate(f.text_sim),
     }
-    weights = {"occupation": w.occupation, "occupation_esco": w.occupation_esco,
-               "skill_coverage": w.skill_coverage, "skills": w.skills, "text": w.text}  # fmt: skip
+    weights = {
+        "occupation": w.occupation,
+        "occupation_esco": w.occupation_esco,
+        "skill_coverage": w.skill_coverage,
+        "skills": w.skills,
+        "text": w.text,
+    }
     total_w = sum(weights[k] for k, val in comps.items() if val is not None)
     base = sum(weights[k] * val for k, val in comps.items() if val is not None) / total_w if total_w else 0.0
     conds = conditions(c, v, cfg, today, explain=explain)
@@ -227,17 +279,24 @@ def score(
     comps["penalty"] = round(penalty, 2)
     eligible = not any(cd.hard and cd.met is False for cd in conds)
     return MatchResult(
-        candidate_id=c.id, vacancy_id=v.id, score=value,
+        candidate_id=c.id,
+        vacancy_id=v.id,
+        score=value,
         components={k: (round(x, 4) if isinstance(x, float) else x) for k, x in comps.items()},
-        conditions=conds, skills=f.skills, eligible=eligible,
+        conditions=conds,
+        skills=f.skills,
+        eligible=eligible,
         reasons=_reasons(f, comps, conds, coverage, required) if explain else [],
-    )  # fmt: skip
+    )
 
 
 def _reasons(
-    f: Features, comps: dict[str, float | None], conds: list[Condition], coverage: float | None,
+    f: Features,
+    comps: dict[str, float | None],
+    conds: list[Condition],
+    coverage: float | None,
     required: list[SkillMatch],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     """The two or three strongest reasons, strongest first, in plain Dutch."""
     scored: list[tuple[float, str]] = []
     cand_occ, vac_occ = f.occupation_pair

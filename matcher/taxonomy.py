@@ -196,9 +196,13 @@ class EscoTaxonomy:
     """ESCO as the engine sees it: resolve labels to URIs, essential skills, ISCO groups, labels."""
 
     def __init__(
-        self, esco: Esco, vectors: TextVectors | None, *, threshold: float = 0.8,
+        self,
+        esco: Esco,
+        vectors: TextVectors | None,
+        *,
+        threshold: float = 0.8,
         progress: Callable[[int], None] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.esco = esco
         self.threshold = threshold
         self.occupations = Normalizer(occupation_concepts(esco), vectors, progress=progress)

@@ -60,8 +60,18 @@ def build_pairs(
     """Positive pairs of seven kinds from the training occupations (never a held-out one)."""
     rng = random.Random(seed)
     train = sorted((o for o in esco.occupations.values() if not is_heldout(o.uri)), key=lambda o: o.uri)
-    out: PairSet = {k: [] for k in ("alt-pref", "alt-alt", "hidden-pref", "label-description", "label-isco",
-                                    "occupation-skills", "skill-synonym")}  # fmt: skip
+    out: PairSet = {
+        k: []
+        for k in (
+            "alt-pref",
+            "alt-alt",
+            "hidden-pref",
+            "label-description",
+            "label-isco",
+            "occupation-skills",
+            "skill-synonym",
+        )
+    }
     for o in train:
         alts = [a for a in o.alt if a.lower() != o.preferred.lower()]
         out["alt-pref"] += [(o.uri, a, o.preferred) for a in alts]
@@ -147,9 +157,11 @@ def train_adapter(
     model = SentenceTransformer(str(base), device="cpu")
     model.max_seq_length = cfg.max_seq_length
     lora = LoraConfig(
-        r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
+        r=cfg.rank,
+        lora_alpha=cfg.alpha,
+        lora_dropout=cfg.dropout,
         target_modules=r".*encoder\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)",
-    )  # fmt: skip
+    )
     peft_model = get_peft_model(model[0].auto_model, lora)  # type: ignore[arg-type]  # injects the LoRA layers in place
     loss_fn = MultipleNegativesRankingLoss(model, scale=cfg.scale)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -185,8 +197,13 @@ def train_adapter(
     out.mkdir(parents=True, exist_ok=True)
     peft_model.save_pretrained(str(out))
     cfg.counts = {k: len(v) for k, v in pairs.items()}
-    info = {"config": asdict(cfg), "pairs_seen": seen, "seconds": round(time.perf_counter() - started, 1),
-            "final_loss": round(float(np.mean(losses[-20:])), 4), "heldout_share": HELDOUT_SHARE}  # fmt: skip
+    info = {
+        "config": asdict(cfg),
+        "pairs_seen": seen,
+        "seconds": round(time.perf_counter() - started, 1),
+        "final_loss": round(float(np.mean(losses[-20:])), 4),
+        "heldout_share": HELDOUT_SHARE,
+    }
     (out / "werkmatch_train.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
 
@@ -197,8 +214,11 @@ def _rank_metrics(sims: np.ndarray, gold: Sequence[int]) -> dict[str, float]:
     for row, g in zip(sims, gold, strict=True):
         ranks.append(int((row > row[g]).sum()) + 1)
     capped: list[int | None] = [r if r <= 100 else None for r in ranks]
-    return {"mrr": round(mrr(capped), 4), "recall@1": round(recall_at(capped, 1), 4),
-            "recall@10": round(recall_at(capped, 10), 4)}  # fmt: skip
+    return {
+        "mrr": round(mrr(capped), 4),
+        "recall@1": round(recall_at(capped, 1), 4),
+        "recall@10": round(recall_at(capped, 10), 4),
+    }
 
 
 def evaluate_model(esco: Esco, embedder: Embedder, *, seed: int = 5, max_queries: int = 1500) -> dict[str, Any]:

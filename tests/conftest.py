@@ -268,8 +268,12 @@ def _make_env(backend, tmp_path_factory, demo_store, esco_dir, *, candidates, va
         load_demo(s, candidates=candidates, vacancies=vacancies, seed=7, esco=cached_esco(str(esco_dir)), today=today)
         tokens = {u.email.split("@")[0]: create_token(s, user=u) for u in s.scalars(select_users())}
         users = {u.email.split("@")[0]: u.id for u in s.scalars(select_users())}
-    store = EngineStore(embedder=demo_store.engine.embedder, folder=tmp_path_factory.mktemp("api-index"),
-                        taxonomy=demo_store.engine.taxonomy, today=lambda: today)  # fmt: skip
+    store = EngineStore(
+        embedder=demo_store.engine.embedder,
+        folder=tmp_path_factory.mktemp("api-index"),
+        taxonomy=demo_store.engine.taxonomy,
+        today=lambda: today,
+    )
     store.engine.vectors = demo_store.engine.vectors
     with session_scope(eng) as s:
         store.sync(s)
@@ -307,8 +311,9 @@ def make_api(api_env, tmp_path_factory):
     from api.main import create_app
     from werkmatch.settings import Settings
 
-    settings = Settings(database_url=api_env["url"], data_dir=tmp_path_factory.mktemp("api-data"),
-                        max_body_bytes=200_000)  # fmt: skip
+    settings = Settings(
+        database_url=api_env["url"], data_dir=tmp_path_factory.mktemp("api-data"), max_body_bytes=200_000
+    )
     app = create_app(settings, store=api_env["store"], preload=False)
     client = TestClient(app, raise_server_exceptions=False)
 

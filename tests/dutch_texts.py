@@ -30,9 +30,14 @@ def dutch_texts() -> list[str]:
     for i, tpl in enumerate(w["vacancy_templates"]):
         occ = w["occupations"][i * 7 % len(w["occupations"])]
         texts.append(
-            tpl.format(employer="Zorggroep Stad", title_l=occ["title"].lower(), hours="24-32",
-                       wijk="Lewenborg", skills=", ".join(occ["skills"]))
-        )  # fmt: skip
+            tpl.format(
+                employer="Zorggroep Stad",
+                title_l=occ["title"].lower(),
+                hours="24-32",
+                wijk="Lewenborg",
+                skills=", ".join(occ["skills"]),
+            )
+        )
     texts.extend(t.format(occ="kok", exp="afwasser") for t in w["about_templates"])
     texts.extend(EXTRA)
     return list(dict.fromkeys(texts))

@@ -10,8 +10,21 @@ from sqlalchemy.orm import Session
 
 from models.tables import AuditEvent, Candidate, Match, Notification, Vacancy
 
-PERSONAL_KEYS = {"first_name", "last_name", "email", "phone", "street", "postcode_full", "birth_date", "personal",
-                 "external_id", "postcode", "about", "languages", "coach_email"}  # fmt: skip
+PERSONAL_KEYS = {
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "postcode_full",
+    "birth_date",
+    "personal",
+    "external_id",
+    "postcode",
+    "about",
+    "languages",
+    "coach_email",
+}
 _ext = itertools.count(1)
 
 
@@ -35,8 +48,11 @@ def _area_id(s, code):
 
 def _vacancy(api, area="oost"):
     with _db(api) as s:
-        return s.scalar(select(Vacancy.id).where(Vacancy.area_id == _area_id(s, area), Vacancy.status == "open")
-                        .order_by(Vacancy.id))  # fmt: skip
+        return s.scalar(
+            select(Vacancy.id)
+            .where(Vacancy.area_id == _area_id(s, area), Vacancy.status == "open")
+            .order_by(Vacancy.id)
+        )
 
 
 def _keys(obj):
@@ -51,18 +67,32 @@ def _keys(obj):
 
 def _new_candidate(**over):
     n = next(_ext)
-    return {"external_id": f"api-c-{n}", "area": "oost", "postcode": "9733", "ladder_step": 5,
-            "desired_occupations": [{"label": "orderpicker"}], "skills": [{"label": "orders verzamelen"}],
-            "hours_min": 20, "hours_max": 32,
-            "personal": {"first_name": "Api", "last_name": f"Tester{n}", "email": f"api{n}@example.org"}} | over  # fmt: skip
+    return {
+        "external_id": f"api-c-{n}",
+        "area": "oost",
+        "postcode": "9733",
+        "ladder_step": 5,
+        "desired_occupations": [{"label": "orderpicker"}],
+        "skills": [{"label": "orders verzamelen"}],
+        "hours_min": 20,
+        "hours_max": 32,
+        "personal": {"first_name": "Api", "last_name": f"Tester{n}", "email": f"api{n}@example.org"},
+    } | over
 
 
 def _new_vacancy(**over):
     n = next(_ext)
-    return {"external_id": f"api-v-{n}", "title": "Orderpicker (m/v/x)", "area": "oost", "postcode": "9731",
-            "description": "Orders verzamelen in ons distributiecentrum.", "hours_min": 24, "hours_max": 32,
-            "required_skills": [{"label": "orders verzamelen"}],
-            "employer": {"external_id": f"api-e-{n}", "name": f"DC {n}", "area": "oost"}} | over  # fmt: skip
+    return {
+        "external_id": f"api-v-{n}",
+        "title": "Orderpicker (m/v/x)",
+        "area": "oost",
+        "postcode": "9731",
+        "description": "Orders verzamelen in ons distributiecentrum.",
+        "hours_min": 24,
+        "hours_max": 32,
+        "required_skills": [{"label": "orders verzamelen"}],
+        "employer": {"external_id": f"api-e-{n}", "name": f"DC {n}", "area": "oost"},
+    } | over
 
 
 # ------------------------------------------------------------------------------------------ auth
@@ -102,8 +132,9 @@ MATRIX = [
 CASES = [(m, p, b, role, exp[i]) for m, p, b, exp in MATRIX for i, role in enumerate(ROLES)]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "role", "expected"), CASES,
-                         ids=[f"{c[0]} {c[1]} as {c[3]}" for c in CASES])  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path", "body", "role", "expected"), CASES, ids=[f"{c[0]} {c[1]} as {c[3]}" for c in CASES]
+)
 def test_authorisation_matrix(api, method, path, body, role, expected):
     path = path.format(c=_candidate(api, "oost"), v=_vacancy(api, "oost"))
     if body == "new_candidate":
@@ -183,8 +214,9 @@ def test_every_candidate_in_a_ranking_is_audited(api):
         after = s.scalar(select(func.count()).select_from(AuditEvent))
         last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(len(body["items"]))).all()
     assert after - before == len(body["items"]) > 0
-    assert all(e.reason == f"ranking voor vacature {vid}" and e.actor_id == api.env["users"]["jobhunter.oost"]
-               for e in last)  # fmt: skip
+    assert all(
+        e.reason == f"ranking voor vacature {vid}" and e.actor_id == api.env["users"]["jobhunter.oost"] for e in last
+    )
 
 
 # ------------------------------------------------------------------------------------ rankings
@@ -220,8 +252,11 @@ def test_taxonomy_suggestions(api):
 
 
 def test_vacancy_response_carries_the_wording_check(api):
-    res = api.post("adviseur.oost", "/v1/vacancies", json=_new_vacancy(title="Serveerster",
-                                                                     description="Leeftijd maximaal 25 jaar."))  # fmt: skip
+    res = api.post(
+        "adviseur.oost",
+        "/v1/vacancies",
+        json=_new_vacancy(title="Serveerster", description="Leeftijd maximaal 25 jaar."),
+    )
     assert res.status_code == 201
     codes = {f["code"] for f in res.json()["wording_findings"]}
     assert codes == {"gender", "age"}

@@ -115,8 +115,11 @@ def test_token_ids_equal_the_files_own_tokenizer(base_embedder, c_tokenizer):
     assert len(texts) >= 50
     res = subprocess.run(
         [str(c_tokenizer), str(default_source())],
-        input="\n".join(texts) + "\n", capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        input="\n".join(texts) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     reference = [list(map(int, line.split())) for line in res.stdout.splitlines()]
     tok = base_embedder.model.tokenizer
     ours = [tok("query: " + t)["input_ids"] for t in texts]

@@ -62,8 +62,10 @@ def test_top_match_shares_the_occupation_and_explains_it_in_dutch(engine):
     exp = top.explanation()
     assert exp["reasons"] and all(isinstance(x, str) for x in exp["reasons"])
     assert {c["code"] for c in exp["conditions"]} >= {"hours", "travel"}
-    assert all(c["label"] in {"Uren", "Reisafstand", "Rijbewijs", "Werktijden en werk", "Opleiding",
-                              "Beschikbaarheid"} for c in exp["conditions"])  # fmt: skip
+    assert all(
+        c["label"] in {"Uren", "Reisafstand", "Rijbewijs", "Werktijden en werk", "Opleiding", "Beschikbaarheid"}
+        for c in exp["conditions"]
+    )
     total = len(exp["matched_skills"]) + len(exp["missing_skills"])
     assert total == len(engine.vacancies[v.id].required_skills)
 
@@ -102,8 +104,12 @@ def test_esco_essential_skills_of_the_occupation_count_as_skills(engine, taxonom
         pytest.skip("no Dutch essential skills")
     label = taxonomy.preferred(essential[0])
     vac = replace(v, id=990010, required_skills=[Concept(label, essential[0])], nice_skills=[])
-    cand = replace(next(iter(engine.candidates.values())), id=990011, skills=[],
-                   desired_occupations=[Concept(taxonomy.preferred(uri), uri)])  # fmt: skip
+    cand = replace(
+        next(iter(engine.candidates.values())),
+        id=990011,
+        skills=[],
+        desired_occupations=[Concept(taxonomy.preferred(uri), uri)],
+    )
     engine.upsert_vacancies([vac])
     engine.upsert_candidates([cand])
     r = engine.pair(cand.id, vac.id)

@@ -15,8 +15,25 @@ from models.services.areas import Geo
 from models.services.matching import candidate_profile
 from models.tables import Candidate
 
-FORBIDDEN = {"name", "first_name", "last_name", "birth_date", "age", "gender", "sex", "nationality", "health",
-             "debts", "bsn", "email", "phone", "street", "religion", "ethnicity", "postcode_full"}  # fmt: skip
+FORBIDDEN = {
+    "name",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "age",
+    "gender",
+    "sex",
+    "nationality",
+    "health",
+    "debts",
+    "bsn",
+    "email",
+    "phone",
+    "street",
+    "religion",
+    "ethnicity",
+    "postcode_full",
+}
 
 
 def _scores(engine, cid):
@@ -32,9 +49,12 @@ def test_changing_personal_data_and_work_history_dates_leaves_every_score_unchan
     with Session(demo_db) as s:
         geo = Geo(s)
         cands = s.scalars(
-            select(Candidate).options(selectinload(Candidate.personal)).where(Candidate.status == "active")
-            .order_by(Candidate.id).limit(15)
-        ).all()  # fmt: skip
+            select(Candidate)
+            .options(selectinload(Candidate.personal))
+            .where(Candidate.status == "active")
+            .order_by(Candidate.id)
+            .limit(15)
+        ).all()
         for cand in cands:
             before = _scores(engine, cand.id)
             original = engine.candidates[cand.id]
@@ -60,8 +80,13 @@ def test_ladder_step_and_support_are_filters_not_score_factors(demo_store):
         c = engine.candidates[cid]
         for r in engine.rank_vacancies(cid, k=3, ladder_filter=False):
             base = r.score
-            for change in ({"ladder_step": 1}, {"ladder_step": 6}, {"lks_eligible": not c.lks_eligible},
-                           {"doelgroepregister": not c.doelgroepregister}, {"jobcoach": not c.jobcoach}):  # fmt: skip
+            for change in (
+                {"ladder_step": 1},
+                {"ladder_step": 6},
+                {"lks_eligible": not c.lks_eligible},
+                {"doelgroepregister": not c.doelgroepregister},
+                {"jobcoach": not c.jobcoach},
+            ):
                 engine.candidates[cid] = replace(c, **change)
                 assert engine.pair(cid, r.vacancy_id).score == base, change
             engine.candidates[cid] = c

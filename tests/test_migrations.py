@@ -14,8 +14,17 @@ def test_upgrade_head_then_downgrade_base(fresh_db):
     eng = fresh_db.engine()
     upgrade(eng)
     tables = set(inspect(eng).get_table_names())
-    assert {"areas", "candidates", "candidate_personal", "vacancies", "matches", "notifications",
-            "audit_events", "api_tokens", "subscriptions"} <= tables  # fmt: skip
+    assert {
+        "areas",
+        "candidates",
+        "candidate_personal",
+        "vacancies",
+        "matches",
+        "notifications",
+        "audit_events",
+        "api_tokens",
+        "subscriptions",
+    } <= tables
     downgrade(eng)
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     upgrade(eng)  # and up again

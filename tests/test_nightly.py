@@ -38,23 +38,34 @@ def world(fresh_db, demo_store, esco_dir, tmp_path):
     upgrade(eng)
     with session_scope(eng) as s:
         load_demo(s, candidates=60, vacancies=25, seed=5, esco=cached_esco(str(esco_dir)), today=TODAY)
-    store = EngineStore(embedder=demo_store.engine.embedder, folder=tmp_path / "index",
-                        taxonomy=demo_store.engine.taxonomy, today=lambda: TODAY)  # fmt: skip
+    store = EngineStore(
+        embedder=demo_store.engine.embedder,
+        folder=tmp_path / "index",
+        taxonomy=demo_store.engine.taxonomy,
+        today=lambda: TODAY,
+    )
     store.engine.vectors = demo_store.engine.vectors
     yield {"engine": eng, "store": store, "db": fresh_db, "tmp": tmp_path}
     eng.dispose()
 
 
 def _settings(world, port):
-    return Settings(database_url=world["db"].url, data_dir=world["tmp"], smtp_port=port, smtp_retries=2,
-                    smtp_backoff_seconds=0.01, base_url="https://werkmatch.groningen.example")  # fmt: skip
+    return Settings(
+        database_url=world["db"].url,
+        data_dir=world["tmp"],
+        smtp_port=port,
+        smtp_retries=2,
+        smtp_backoff_seconds=0.01,
+        base_url="https://werkmatch.groningen.example",
+    )
 
 
 def _run(world, server, **kw):
     settings = _settings(world, server.port)
     mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.01)
-    return run_nightly(engine=world["engine"], store=world["store"], settings=settings, mailer=mailer,
-                       lock_dir=world["tmp"], **kw)  # fmt: skip
+    return run_nightly(
+        engine=world["engine"], store=world["store"], settings=settings, mailer=mailer, lock_dir=world["tmp"], **kw
+    )
 
 
 def _ledger(world):
@@ -140,12 +151,20 @@ def test_sigkill_between_sends_then_rerun_delivers_each_match_exactly_once(world
         # Block the third recipient in send order: the process is killed while waiting on it.
         server.sink.block.add(recipients[2])
         env = os.environ | {
-            "WERKMATCH_DATABASE_URL": world["db"].url, "WERKMATCH_DATA_DIR": str(world["tmp"]),
-            "WERKMATCH_MODEL_DIR": str(model_dir), "WERKMATCH_ESCO_DIR": str(esco_dir),
-            "WERKMATCH_SMTP_PORT": str(server.port), "WERKMATCH_SMTP_RETRIES": "1",
-        }  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "werkmatch.cli", "nightly"], env=env, cwd=REPO,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+            "WERKMATCH_DATABASE_URL": world["db"].url,
+            "WERKMATCH_DATA_DIR": str(world["tmp"]),
+            "WERKMATCH_MODEL_DIR": str(model_dir),
+            "WERKMATCH_ESCO_DIR": str(esco_dir),
+            "WERKMATCH_SMTP_PORT": str(server.port),
+            "WERKMATCH_SMTP_RETRIES": "1",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "werkmatch.cli", "nightly"],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         assert server.sink.blocked.wait(300), proc.communicate(timeout=5)[0].decode()[-2000:]
         assert len(server.sink.messages) == 2
         os.kill(proc.pid, signal.SIGKILL)
@@ -155,8 +174,14 @@ def test_sigkill_between_sends_then_rerun_delivers_each_match_exactly_once(world
         time.sleep(0.2)
         ledger = _ledger(world)
         assert ledger["sent"] > 0 and (ledger["sending"] + ledger["pending"]) > 0
-        rerun = subprocess.run([sys.executable, "-m", "werkmatch.cli", "nightly"], env=env, cwd=REPO,
-                               capture_output=True, text=True, timeout=600)  # fmt: skip
+        rerun = subprocess.run(
+            [sys.executable, "-m", "werkmatch.cli", "nightly"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     delivered = server.sink.delivered()
     assert len(delivered) == len(set(delivered)), "a (recipient, match) was delivered twice"
@@ -192,14 +217,26 @@ def test_unsubscribe_link_works_without_logging_in(world):
             assert client.post(path.replace("/afmelden/", "/afmelden/x")).status_code == 400
     with Session(world["engine"]) as s:
         uid = s.scalar(select(User.id).where(User.email == who))
-        assert s.scalar(select(func.count()).select_from(Subscription).where(
-            Subscription.user_id == uid, Subscription.active.is_(True))) == 0  # fmt: skip
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(Subscription.user_id == uid, Subscription.active.is_(True))
+            )
+            == 0
+        )
 
 
 def test_dry_run_writes_eml_files_and_leaves_the_ledger(world):
     out = world["tmp"] / "eml"
-    summary = run_nightly(engine=world["engine"], store=world["store"], settings=_settings(world, 25),
-                          mailer=DirectoryMailer(out), lock_dir=world["tmp"], dry_run=True)  # fmt: skip
+    summary = run_nightly(
+        engine=world["engine"],
+        store=world["store"],
+        settings=_settings(world, 25),
+        mailer=DirectoryMailer(out),
+        lock_dir=world["tmp"],
+        dry_run=True,
+    )
     files = sorted(out.glob("*.eml"))
     assert summary.sent_messages == len(files) > 0
     assert b"Subject: werkmatch:" in files[0].read_bytes()

@@ -27,8 +27,9 @@ def test_cli_normalize_writes_the_specified_columns(taxonomy, tmp_path, monkeypa
     inp = tmp_path / "in.tsv"
     inp.write_text("a1\torderpicker\nb2\tmedewerker bediening café\n")
     out = tmp_path / "out.tsv"
-    res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "occupation", "--input", str(inp),
-                                   "--top", "3", "--output", str(out)])  # fmt: skip
+    res = CliRunner().invoke(
+        app, ["taxonomy", "normalize", "--kind", "occupation", "--input", str(inp), "--top", "3", "--output", str(out)]
+    )
     assert res.exit_code == 0, res.output
     rows = [line.split("\t") for line in out.read_text().splitlines()]
     assert len(rows) == 6

@@ -43,8 +43,16 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu",
-                              "--disable-background-networking", "--disable-component-update", "--disable-sync"])  # fmt: skip
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -64,12 +72,15 @@ def _shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
-@pytest.mark.parametrize(("who", "lands", "heading"), [
-    ("coach.west", "/ui/kandidaten", "Mijn cliënten"),
-    ("adviseur.west", "/ui/vacatures", "Vacatures"),
-    ("jobhunter.west", "/ui/zoeken", "Zoeken"),
-    ("admin", "/ui/beheer", "Gebruikers"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "lands", "heading"),
+    [
+        ("coach.west", "/ui/kandidaten", "Mijn cliënten"),
+        ("adviseur.west", "/ui/vacatures", "Vacatures"),
+        ("jobhunter.west", "/ui/zoeken", "Zoeken"),
+        ("admin", "/ui/beheer", "Gebruikers"),
+    ],
+)
 def test_each_role_signs_in_and_lands_on_its_work(browser, server, api, who, lands, heading):
     page = _sign_in(browser, server, api, who)
     assert page.url.endswith(lands)
@@ -80,8 +91,14 @@ def test_each_role_signs_in_and_lands_on_its_work(browser, server, api, who, lan
 def test_adviser_opens_a_vacancy_sees_anonymised_candidates_and_proposes_one(browser, server, api):
     with Session(api.env["engine"]) as s:
         area_id = s.scalar(select(Vacancy.area_id).join(Vacancy.area).where(Vacancy.status == "open").limit(1))
-        hidden = {f"{p.first_name} {p.last_name}" for p in s.scalars(select(CandidatePersonal).join(
-            Candidate, Candidate.id == CandidatePersonal.candidate_id).where(Candidate.consent_to_share.is_(False)))}  # fmt: skip
+        hidden = {
+            f"{p.first_name} {p.last_name}"
+            for p in s.scalars(
+                select(CandidatePersonal)
+                .join(Candidate, Candidate.id == CandidatePersonal.candidate_id)
+                .where(Candidate.consent_to_share.is_(False))
+            )
+        }
     page = _sign_in(browser, server, api, "adviseur.west")
     _shot(page, "adviseur-vacatures")
     page.locator("table.wm-table a").first.click()

@@ -35,12 +35,18 @@ def test_sign_in_with_a_bad_token_says_so_in_dutch(api):
     assert "onbekend, verlopen of ingetrokken" in res.text
 
 
-@pytest.mark.parametrize(("who", "pages"), [
-    ("coach.oost", ["/ui/kandidaten", "/ui/vacatures", "/ui/matches", "/ui/instellingen"]),
-    ("adviseur.oost", ["/ui/vacatures", "/ui/vacatures/nieuw", "/ui/zoeken?q=heftruck", "/ui/matches"]),
-    ("jobhunter.oost", ["/ui/zoeken?q=orderpicker&soort=kandidaten", "/ui/zoeken?q=kok&soort=vacatures", "/ui/vacatures"]),
-    ("admin", ["/ui/beheer", "/ui/beheer/audit", "/ui/vacatures"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("who", "pages"),
+    [
+        ("coach.oost", ["/ui/kandidaten", "/ui/vacatures", "/ui/matches", "/ui/instellingen"]),
+        ("adviseur.oost", ["/ui/vacatures", "/ui/vacatures/nieuw", "/ui/zoeken?q=heftruck", "/ui/matches"]),
+        (
+            "jobhunter.oost",
+            ["/ui/zoeken?q=orderpicker&soort=kandidaten", "/ui/zoeken?q=kok&soort=vacatures", "/ui/vacatures"],
+        ),
+        ("admin", ["/ui/beheer", "/ui/beheer/audit", "/ui/vacatures"]),
+    ],
+)
 def test_pages_render_for_each_role(api, who, pages):
     c = _client(api, who)
     home = c.get("/ui", follow_redirects=False)
@@ -55,8 +61,14 @@ def test_vacancy_page_shows_anonymised_candidates_to_an_adviser(api):
     c = _client(api, "adviseur.oost")
     with Session(api.env["engine"]) as s:
         vid = s.scalar(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))
-        hidden = {f"{p.first_name} {p.last_name}" for p in s.scalars(select(CandidatePersonal).join(
-            Candidate, Candidate.id == CandidatePersonal.candidate_id).where(Candidate.consent_to_share.is_(False)))}  # fmt: skip
+        hidden = {
+            f"{p.first_name} {p.last_name}"
+            for p in s.scalars(
+                select(CandidatePersonal)
+                .join(Candidate, Candidate.id == CandidatePersonal.candidate_id)
+                .where(Candidate.consent_to_share.is_(False))
+            )
+        }
     res = c.get(f"/ui/vacatures/{vid}?min=0&gebied=")
     assert res.status_code == 200 and "Passende kandidaten" in res.text
     assert "Kandidaat #" in res.text and "Voorwaarden" in res.text

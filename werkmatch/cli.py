@@ -31,9 +31,13 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 def progress_bar() -> Progress:
     """A progress bar on stderr, shown only in a terminal."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=not sys.stderr.isatty(),
-    )  # fmt: skip
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not sys.stderr.isatty(),
+    )
 
 
 @app.command()
@@ -72,9 +76,14 @@ def demo(
         with progress_bar() as progress:
             task = progress.add_task("kandidaten", total=candidates)
             counts = load_demo(
-                session, candidates=candidates, vacancies=vacancies, seed=seed, esco=esco_or_none(),
-                progress=lambda n: progress.advance(task, n), distinct=distinct_profiles,
-            )  # fmt: skip
+                session,
+                candidates=candidates,
+                vacancies=vacancies,
+                seed=seed,
+                esco=esco_or_none(),
+                progress=lambda n: progress.advance(task, n),
+                distinct=distinct_profiles,
+            )
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -107,8 +116,11 @@ def import_(
             f"{report.rows} rows: {report.created} created, {report.updated} updated, {len(report.rejected)} rejected"
         )
     else:
-        raise fail(f"{len(report.rejected)} problem(s) in {report.rows} rows; nothing imported "
-                   "(fix the rows or use --skip-invalid)", 1)  # fmt: skip
+        raise fail(
+            f"{len(report.rejected)} problem(s) in {report.rows} rows; nothing imported "
+            "(fix the rows or use --skip-invalid)",
+            1,
+        )
 
 
 @app.command()

@@ -59,8 +59,10 @@ def index_status() -> None:
             stale += sum(1 for i, s in db.items() if meta[key].get(i) != s)
             stale += sum(1 for i in meta[key] if i not in db)
     state = "current" if stale == 0 else f"STALE ({stale} rows differ)"
-    typer.echo(f"index {state}: {len(meta['candidates'])} candidates, {len(meta['vacancies'])} vacancies, "
-               f"model {meta['model_version']}, saved {meta['saved_at']}")  # fmt: skip
+    typer.echo(
+        f"index {state}: {len(meta['candidates'])} candidates, {len(meta['vacancies'])} vacancies, "
+        f"model {meta['model_version']}, saved {meta['saved_at']}"
+    )
     if stale:
         raise typer.Exit(1)
 
@@ -151,8 +153,9 @@ def eval_ranking(
         raise fail(str(exc)) from None
     with progress_bar() as bar:
         task = bar.add_task("evalueren", total=None)
-        result = evaluate_ranking(data, load_embedder(), tax, n_occupations=occupations, seed=seed,
-                                  progress=lambda k: bar.advance(task, k))  # fmt: skip
+        result = evaluate_ranking(
+            data, load_embedder(), tax, n_occupations=occupations, seed=seed, progress=lambda k: bar.advance(task, k)
+        )
     typer.echo(format_table(result))
     if output:
         output.write_text(json.dumps(result, indent=2))
@@ -221,16 +224,29 @@ def nightly(
     if dry_run:
         mailer = DirectoryMailer(dry_run)
     else:
-        mailer = SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, security=settings.smtp_security,
-                            username=settings.smtp_username, password=settings.smtp_password,
-                            retries=settings.smtp_retries, backoff=settings.smtp_backoff_seconds)  # fmt: skip
+        mailer = SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            retries=settings.smtp_retries,
+            backoff=settings.smtp_backoff_seconds,
+        )
     store = make_store(settings)
     try:
         with progress_bar() as bar:
             task = bar.add_task("e-mails", total=None)
-            summary = run_nightly(engine=engine(settings), store=store, settings=settings, mailer=mailer,
-                                  lock_dir=settings.data_dir, since=window, dry_run=dry_run is not None,
-                                  progress=lambda n: bar.advance(task, n))  # fmt: skip
+            summary = run_nightly(
+                engine=engine(settings),
+                store=store,
+                settings=settings,
+                mailer=mailer,
+                lock_dir=settings.data_dir,
+                since=window,
+                dry_run=dry_run is not None,
+                progress=lambda n: bar.advance(task, n),
+            )
     except LockBusy as exc:
         raise fail(exc.detail, 3) from None
     store.save()

@@ -56,8 +56,9 @@ def _load_embedder(model: str, adapter: str | None = None) -> Embedder:
 def load_taxonomy(settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> EscoTaxonomy:
     """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO)."""
     settings = settings or get_settings()
-    return _load_taxonomy(_model_key(settings), _adapter_key(settings), str(settings.esco_dir),
-                          str(settings.data_dir), progress)  # fmt: skip
+    return _load_taxonomy(
+        _model_key(settings), _adapter_key(settings), str(settings.esco_dir), str(settings.data_dir), progress
+    )
 
 
 _taxonomies: dict[tuple[str, str | None, str], EscoTaxonomy] = {}

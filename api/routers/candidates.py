@@ -32,11 +32,13 @@ def load_visible(session: SessionDep, user: User, candidate_id: DbId) -> tuple[C
 
 @router.get("", summary="List candidates (coach: own caseload in full; others: anonymised)")
 def list_candidates(
-    session: SessionDep, user: CurrentUser,
+    session: SessionDep,
+    user: CurrentUser,
     area: Annotated[list[str] | None, Query(description="gebied codes; empty: whole city")] = None,
     status: CandidateStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, object]:  # fmt: skip
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, object]:
     """A page of candidates; every candidate shown is audited."""
     geo = Geo(session)
     stmt = select(Candidate).options(selectinload(Candidate.personal)).order_by(Candidate.id)
@@ -49,10 +51,17 @@ def list_candidates(
     rows = session.scalars(stmt).all()
     page = rows[offset : offset + limit]
     views = {c.id: candidate_view(user, c) for c in page}
-    record_candidate_views(session, actor=user, candidate_ids=[c.id for c in page],
-                           views={k: v.value for k, v in views.items()}, reason="kandidatenlijst")  # fmt: skip
-    return {"page": Page(total=len(rows), limit=limit, offset=offset),
-            "items": [render(c, geo, views[c.id]) for c in page]}  # fmt: skip
+    record_candidate_views(
+        session,
+        actor=user,
+        candidate_ids=[c.id for c in page],
+        views={k: v.value for k, v in views.items()},
+        reason="kandidatenlijst",
+    )
+    return {
+        "page": Page(total=len(rows), limit=limit, offset=offset),
+        "items": [render(c, geo, views[c.id]) for c in page],
+    }
 
 
 @router.post("", status_code=201, summary="Create a candidate (coach)")
@@ -74,8 +83,15 @@ def read_candidate(candidate_id: DbId, session: SessionDep, user: CurrentUser) -
     action = "candidate.view"
     if view == View.full and user.role != Role.coach:
         action = "candidate.release"  # details released to an adviser/jobhunter after consent
-    record(session, actor=user, action=action, object_type="candidate", object_id=cand.id,
-           reason="profiel bekeken", details={"view": view.value})  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action=action,
+        object_type="candidate",
+        object_id=cand.id,
+        reason="profiel bekeken",
+        details={"view": view.value},
+    )
     return render(cand, Geo(session), view)
 
 
@@ -85,8 +101,14 @@ def patch_candidate(candidate_id: DbId, data: CandidateUpdate, session: SessionD
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
     update_candidate(session, candidate=cand, data=data)
-    record(session, actor=user, action="candidate.update", object_type="candidate", object_id=cand.id,
-           details={"fields": sorted(data.model_fields_set)})  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action="candidate.update",
+        object_type="candidate",
+        object_id=cand.id,
+        details={"fields": sorted(data.model_fields_set)},
+    )
     session.refresh(cand)
     return full(cand, Geo(session))
 
@@ -99,8 +121,15 @@ def set_consent(candidate_id: DbId, data: ConsentUpdate, session: SessionDep, us
     cand.consent_to_share = data.consent
     cand.consent_recorded_by_id = user.id
     cand.consent_recorded_at = utcnow()
-    record(session, actor=user, action="candidate.consent", object_type="candidate", object_id=cand.id,
-           reason=data.note, details={"consent": data.consent})  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action="candidate.consent",
+        object_type="candidate",
+        object_id=cand.id,
+        reason=data.note,
+        details={"consent": data.consent},
+    )
     session.flush()
     return full(cand, Geo(session))
 
@@ -110,8 +139,14 @@ def export(candidate_id: DbId, session: SessionDep, user: CurrentUser) -> dict[s
     """Only the candidate's own coach may export."""
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
-    record(session, actor=user, action="candidate.export", object_type="candidate", object_id=cand.id,
-           reason="AVG-inzageverzoek")  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action="candidate.export",
+        object_type="candidate",
+        object_id=cand.id,
+        reason="AVG-inzageverzoek",
+    )
     return export_candidate(session, candidate=cand, full_profile=full(cand, Geo(session)).model_dump(mode="json"))
 
 

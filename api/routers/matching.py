@@ -134,18 +134,22 @@ def _suggest(store: EngineStore, kind: str, q: str, limit: int) -> list[ConceptS
 
 @router.get("/v1/taxonomy/occupations", summary="ESCO occupation suggestions for free text")
 def suggest_occupations(
-    user: CurrentUser, store: StoreDep, q: Annotated[str, Query(min_length=2, max_length=200, examples=["orderpicker"])],
+    user: CurrentUser,
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=2, max_length=200, examples=["orderpicker"])],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
-) -> list[ConceptSuggestion]:  # fmt: skip
+) -> list[ConceptSuggestion]:
     """This service uses the ESCO classification of the European Commission."""
     return _suggest(store, "occupation", q, limit)
 
 
 @router.get("/v1/taxonomy/skills", summary="ESCO skill suggestions for free text")
 def suggest_skills(
-    user: CurrentUser, store: StoreDep, q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])],
+    user: CurrentUser,
+    store: StoreDep,
+    q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
-) -> list[ConceptSuggestion]:  # fmt: skip
+) -> list[ConceptSuggestion]:
     """Dutch-labelled ESCO skills."""
     return _suggest(store, "skill", q, limit)
 
@@ -177,17 +181,25 @@ def create_match(data: MatchCreate, session: SessionDep, user: CurrentUser, stor
         raise NotFound(f"candidate {data.candidate_id} not found")
     get_vacancy(session, vacancy_id=data.vacancy_id)
     result = rankings.score_pair(session, store=store, candidate_id=data.candidate_id, vacancy_id=data.vacancy_id)
-    m, _ = save_result(session, result=result, model_version=store.engine.embedder.version,
-                       index_version=store.index_version, actor=user)  # fmt: skip
+    m, _ = save_result(
+        session,
+        result=result,
+        model_version=store.engine.embedder.version,
+        index_version=store.index_version,
+        actor=user,
+    )
     session.refresh(m)
     return _detail(m)
 
 
 @router.get("/v1/matches", summary="Matches the user acts on")
 def list_matches(
-    session: SessionDep, user: CurrentUser, status: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[MatchRead]:  # fmt: skip
+    session: SessionDep,
+    user: CurrentUser,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[MatchRead]:
     """Coaches: matches of their clients; advisers: of their gebied's vacancies; others: theirs."""
     stmt = select(Match).order_by(Match.updated_at.desc(), Match.id.desc())
     if user.role == Role.coach:

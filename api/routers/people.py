@@ -100,8 +100,9 @@ def deactivate_user(user_id: DbId, session: SessionDep, user: CurrentUser) -> Us
 
 
 @router.post("/v1/admin/users/{user_id}/tokens", status_code=201, summary="Create a token for a user (admin)")
-def admin_create_token(user_id: DbId, data: TokenCreate, session: SessionDep, user: CurrentUser,
-                       settings: SettingsDep) -> TokenCreated:  # fmt: skip
+def admin_create_token(
+    user_id: DbId, data: TokenCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep
+) -> TokenCreated:
     """The token is shown once; only its hash is stored."""
     require_role(user, Role.admin)
     target = _user(session, user_id)
@@ -122,13 +123,28 @@ def admin_revoke_tokens(user_id: DbId, session: SessionDep, user: CurrentUser) -
 
 @router.get("/v1/audit", summary="The audit log (admin)")
 def audit(
-    session: SessionDep, user: CurrentUser, actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None, object_type: str | None = None,
-    object_id: str | None = None, action: str | None = None, since: dt.datetime | None = None,
-    until: dt.datetime | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: SessionDep,
+    user: CurrentUser,
+    actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[AuditRead]:  # fmt: skip
+) -> list[AuditRead]:
     """Who saw or did what, newest first."""
     require_role(user, Role.admin)
-    events = list_events(session, actor_id=actor_id, object_type=object_type, object_id=object_id, action=action,
-                         since=since, until=until, limit=limit, offset=offset)  # fmt: skip
+    events = list_events(
+        session,
+        actor_id=actor_id,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
     return [AuditRead.model_validate(e) for e in events]

@@ -22,9 +22,11 @@ _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Afm
 @router.get("/afmelden/{token}", response_class=HTMLResponse, summary="Unsubscribe page (no login needed)")
 def unsubscribe_page(token: str) -> HTMLResponse:
     """A confirmation page; link scanners that fetch it do not unsubscribe anyone."""
-    body = (f'<p>Wil je geen e-mails met nieuwe matches meer ontvangen?</p>'
-            f'<form method="post" action="/afmelden/{html.escape(token)}">'
-            f'<button type="submit" style="font-size: 1em; padding: 0.5em 1em;">Ja, meld mij af</button></form>')  # fmt: skip
+    body = (
+        f"<p>Wil je geen e-mails met nieuwe matches meer ontvangen?</p>"
+        f'<form method="post" action="/afmelden/{html.escape(token)}">'
+        f'<button type="submit" style="font-size: 1em; padding: 0.5em 1em;">Ja, meld mij af</button></form>'
+    )
     return HTMLResponse(_PAGE.format(body=body))
 
 
@@ -40,5 +42,9 @@ def unsubscribe_post(token: str, request: Request, session: SessionDep, settings
         user = unsubscribe(session, secret=settings.secret_key, token=token)
     except ServiceError:
         return HTMLResponse(_PAGE.format(body="<p>Deze afmeldlink is niet geldig.</p>"), status_code=400)
-    return HTMLResponse(_PAGE.format(body=f"<p>Je bent afgemeld, {html.escape(user.name)}. Je ontvangt geen "
-                                          "e-mails met nieuwe matches meer. Je kunt je in werkmatch weer aanmelden.</p>"))  # fmt: skip
+    return HTMLResponse(
+        _PAGE.format(
+            body=f"<p>Je bent afgemeld, {html.escape(user.name)}. Je ontvangt geen "
+            "e-mails met nieuwe matches meer. Je kunt je in werkmatch weer aanmelden.</p>"
+        )
+    )

@@ -40,8 +40,10 @@ router = APIRouter(tags=["vacancies"])
 
 def checked(vac: Vacancy) -> VacancyChecked:
     """A vacancy with its wording check."""
-    findings = [WordingFinding(code=f.code, phrase=f.phrase, reason=f.reason)
-                for f in check_vacancy_text(vac.title, vac.description)]  # fmt: skip
+    findings = [
+        WordingFinding(code=f.code, phrase=f.phrase, reason=f.reason)
+        for f in check_vacancy_text(vac.title, vac.description)
+    ]
     return VacancyChecked.model_validate(vacancy_read(vac).model_dump() | {"wording_findings": findings})
 
 
@@ -52,9 +54,12 @@ def _own_area(user: User, session: SessionDep, area: str) -> None:
 
 @router.get("/v1/employers", summary="List employers")
 def list_employers(
-    session: SessionDep, user: CurrentUser, area: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[EmployerRead]:  # fmt: skip
+    session: SessionDep,
+    user: CurrentUser,
+    area: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[EmployerRead]:
     """Employers, optionally of one gebied."""
     stmt = select(Employer).order_by(Employer.name, Employer.id)
     if area:
@@ -114,10 +119,15 @@ def delete_employer(employer_id: DbId, session: SessionDep, user: CurrentUser) -
 
 @router.get("/v1/vacancies", summary="List vacancies (everyone, city-wide)")
 def list_vacancies(
-    session: SessionDep, user: CurrentUser, area: Annotated[list[str] | None, Query()] = None,
-    status: VacancyStatus | None = None, offer_type: OfferType | None = None, mine: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, object]:  # fmt: skip
+    session: SessionDep,
+    user: CurrentUser,
+    area: Annotated[list[str] | None, Query()] = None,
+    status: VacancyStatus | None = None,
+    offer_type: OfferType | None = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, object]:
     """A page of vacancies with their wording check."""
     stmt = select(Vacancy).order_by(Vacancy.id.desc())
     if area:
@@ -160,8 +170,14 @@ def patch_vacancy(vacancy_id: DbId, data: VacancyUpdate, session: SessionDep, us
     vac = get_vacancy(session, vacancy_id=vacancy_id)
     require_vacancy_writer(user, vac)
     vac = update_vacancy(session, vacancy=vac, data=data)
-    record(session, actor=user, action="vacancy.update", object_type="vacancy", object_id=vac.id,
-           details={"fields": sorted(data.model_fields_set)})  # fmt: skip
+    record(
+        session,
+        actor=user,
+        action="vacancy.update",
+        object_type="vacancy",
+        object_id=vac.id,
+        details={"fields": sorted(data.model_fields_set)},
+    )
     session.refresh(vac)
     return checked(vac)
 

@@ -42,6 +42,7 @@ def invalid_from(exc: ValidationError) -> Invalid:
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
     detail = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()
+        f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
     )
     return Invalid(detail, field=field)

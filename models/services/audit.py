@@ -18,13 +18,27 @@ def _text(value: str | None) -> str | None:
 
 
 def record(
-    session: Session, *, actor: User | None, action: str, object_type: str, object_id: Any = None,
-    reason: str | None = None, details: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
+    session: Session,
+    *,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    reason: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """Write one audit event."""
-    session.add(AuditEvent(actor_id=actor.id if actor else None, action=action, object_type=object_type,
-                           object_id=None if object_id is None else str(object_id), reason=_text(reason),
-                           details=details or {}, at=utcnow()))  # fmt: skip
+    session.add(
+        AuditEvent(
+            actor_id=actor.id if actor else None,
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            reason=_text(reason),
+            details=details or {},
+            at=utcnow(),
+        )
+    )
 
 
 def record_candidate_views(
@@ -33,19 +47,33 @@ def record_candidate_views(
     """One audit event per candidate shown (full or anonymised), in one statement."""
     now = utcnow()
     rows = [
-        {"actor_id": actor.id, "action": "candidate.view", "object_type": "candidate", "object_id": str(cid),
-         "reason": _text(reason), "details": {"view": views.get(cid, "anonymised")}, "at": now}
+        {
+            "actor_id": actor.id,
+            "action": "candidate.view",
+            "object_type": "candidate",
+            "object_id": str(cid),
+            "reason": _text(reason),
+            "details": {"view": views.get(cid, "anonymised")},
+            "at": now,
+        }
         for cid in candidate_ids
-    ]  # fmt: skip
+    ]
     if rows:
         session.execute(insert(AuditEvent), rows)
 
 
 def list_events(
-    session: Session, *, actor_id: int | None = None, object_type: str | None = None, object_id: str | None = None,
-    action: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
-    limit: int = 100, offset: int = 0,
-) -> list[AuditEvent]:  # fmt: skip
+    session: Session,
+    *,
+    actor_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    action: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEvent]:
     """Audit events, newest first, filtered."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
     if actor_id is not None:

@@ -15,11 +15,29 @@ from models.services.areas import Geo
 from models.tables import Candidate, CandidatePersonal, User, utcnow
 
 _SCAN_FIELDS = [
-    "status", "desired_occupations", "skills", "experience", "education_level", "startkwalificatie",
-    "languages", "dutch_level", "driving_licences", "own_transport", "travel_mode", "max_travel_km",
-    "max_travel_minutes", "hours_min", "hours_max", "available_from", "ladder_step", "jobcoach",
-    "lks_eligible", "doelgroepregister", "constraints", "about",
-]  # fmt: skip
+    "status",
+    "desired_occupations",
+    "skills",
+    "experience",
+    "education_level",
+    "startkwalificatie",
+    "languages",
+    "dutch_level",
+    "driving_licences",
+    "own_transport",
+    "travel_mode",
+    "max_travel_km",
+    "max_travel_minutes",
+    "hours_min",
+    "hours_max",
+    "available_from",
+    "ladder_step",
+    "jobcoach",
+    "lks_eligible",
+    "doelgroepregister",
+    "constraints",
+    "about",
+]
 
 
 def _coach(session: Session, email: str | None) -> int | None:
@@ -112,9 +130,14 @@ def candidate_read(cand: Candidate, geo: Geo | None = None) -> CandidateRead:
     if cand.personal is not None:
         p = cand.personal
         personal = PersonalData(
-            first_name=p.first_name, last_name=p.last_name, email=p.email, phone=p.phone,
-            street=p.street, postcode_full=p.postcode_full, birth_date=p.birth_date,
-        )  # fmt: skip
+            first_name=p.first_name,
+            last_name=p.last_name,
+            email=p.email,
+            phone=p.phone,
+            street=p.street,
+            postcode_full=p.postcode_full,
+            birth_date=p.birth_date,
+        )
     wijk = geo.postcodes[cand.postcode].wijk if geo and cand.postcode in geo.postcodes else None
     return CandidateRead(
         id=cand.id,

@@ -33,7 +33,7 @@ def demo_users(session: Session) -> list[User]:
     """Create one coach, employer adviser and jobhunter per gebied and one admin (when missing)."""
     geo = Geo(session)
     users: list[User] = []
-    specs = [("admin", Role.admin, None, "Beheerder Werkmatch")]
+    specs: list[tuple[str, Role, str | None, str]] = [("admin", Role.admin, None, "Beheerder Werkmatch")]
     for code, area in sorted(geo.areas.items()):
         specs += [
             (f"coach.{code}", Role.coach, code, f"Coach {area.name}"),
@@ -101,9 +101,13 @@ class DemoGenerator:
         for o in rng.sample(w["occupations"], k=rng.choice([0, 1, 1, 2, 3])):
             last = self.today.year - rng.choice([0, 1, 2, 4, 7, 12])
             experience.append(
-                {"title": rng.choice(o["synonyms"]), "years": rng.choice([0.5, 1, 2, 3, 5, 8]),
-                 "last_year": last, "uri": self.occ_uri.get(o["title"])}
-            )  # fmt: skip
+                {
+                    "title": rng.choice(o["synonyms"]),
+                    "years": rng.choice([0.5, 1, 2, 3, 5, 8]),
+                    "last_year": last,
+                    "uri": self.occ_uri.get(o["title"]),
+                }
+            )
         edu = _pick(rng, EDU_WEIGHTS)
         mode = rng.choice([TravelMode.bike, TravelMode.bike, TravelMode.public_transport, TravelMode.car])
         licences = ["B"] if mode == TravelMode.car or rng.random() < 0.25 else []
@@ -146,7 +150,7 @@ class DemoGenerator:
             "doelgroepregister": rng.random() < 0.1,
             "constraints": constraints,
             "about": about,
-        }  # fmt: skip
+        }
         personal = {
             "first_name": first,
             "last_name": last,
@@ -194,9 +198,12 @@ class DemoGenerator:
         elif offer == OfferType.learning_job:
             title = f"Leerwerkplek {occ['title'].lower()} (BBL)"
         desc = rng.choice(w["vacancy_templates"]).format(
-            employer=emp["name"], title_l=occ["title"].lower(), hours=f"{hours_min}-{hours_max}",
-            wijk=self.geo.postcodes[postcode].wijk, skills=", ".join(required),
-        )  # fmt: skip
+            employer=emp["name"],
+            title_l=occ["title"].lower(),
+            hours=f"{hours_min}-{hours_max}",
+            wijk=self.geo.postcodes[postcode].wijk,
+            skills=", ".join(required),
+        )
         start = self.today + dt.timedelta(days=rng.choice([0, 7, 14, 30]))
         return {
             "external_id": f"demo-v-{n:05d}",

@@ -35,9 +35,17 @@ class SmtpMailer:
     """SMTP with an optional TLS layer; reuses one connection and reconnects when it drops."""
 
     def __init__(
-        self, *, host: str, port: int, security: str = "none", username: str | None = None,
-        password: str | None = None, timeout: float = 30.0, retries: int = 3, backoff: float = 2.0,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        host: str,
+        port: int,
+        security: str = "none",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 2.0,
+    ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password = username, password
         self.timeout, self.retries, self.backoff = timeout, retries, backoff

@@ -42,8 +42,15 @@ def save_result(
     m.index_version = index_version
     session.flush()
     if created:
-        session.add(MatchEvent(match_id=m.id, from_status=None, to_status=MatchStatus.suggested.value,
-                               actor_id=actor.id if actor else None, reason="voorgesteld door werkmatch"))  # fmt: skip
+        session.add(
+            MatchEvent(
+                match_id=m.id,
+                from_status=None,
+                to_status=MatchStatus.suggested.value,
+                actor_id=actor.id if actor else None,
+                reason="voorgesteld door werkmatch",
+            )
+        )
     return m, created
 
 
@@ -64,14 +71,29 @@ def change_status(session: Session, *, match: Match, to: MatchStatus, reason: st
         cand = session.get(Candidate, match.candidate_id)
         if cand is None or not cand.consent_to_share:
             raise Conflict("the candidate's coach has not recorded consent to share their details with employers")
-    session.add(MatchEvent(match_id=match.id, from_status=str(match.status), to_status=to.value,
-                           actor_id=actor.id, reason=reason, at=utcnow()))  # fmt: skip
+    session.add(
+        MatchEvent(
+            match_id=match.id,
+            from_status=str(match.status),
+            to_status=to.value,
+            actor_id=actor.id,
+            reason=reason,
+            at=utcnow(),
+        )
+    )
     match.status = to
     match.status_changed_by_id = actor.id
     match.status_changed_at = utcnow()
     match.status_reason = reason
-    record(session, actor=actor, action="match.status", object_type="match", object_id=match.id,
-           reason=reason, details={"to": to.value, "candidate_id": match.candidate_id})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="match.status",
+        object_type="match",
+        object_id=match.id,
+        reason=reason,
+        details={"to": to.value, "candidate_id": match.candidate_id},
+    )
     session.flush()
     session.refresh(match)
     return match
@@ -80,8 +102,15 @@ def change_status(session: Session, *, match: Match, to: MatchStatus, reason: st
 def add_feedback(session: Session, *, match: Match, relevant: bool, reason: str | None, actor: User) -> None:
     """Store relevance feedback for learning."""
     session.add(MatchFeedback(match_id=match.id, user_id=actor.id, relevant=relevant, reason=reason))
-    record(session, actor=actor, action="match.feedback", object_type="match", object_id=match.id,
-           reason=reason, details={"relevant": relevant})  # fmt: skip
+    record(
+        session,
+        actor=actor,
+        action="match.feedback",
+        object_type="match",
+        object_id=match.id,
+        reason=reason,
+        details={"relevant": relevant},
+    )
 
 
 def export_candidate(session: Session, *, candidate: Candidate, full_profile: dict[str, Any]) -> dict[str, Any]:
@@ -89,10 +118,12 @@ def export_candidate(session: Session, *, candidate: Candidate, full_profile: di
     matches = session.scalars(
         select(Match).where(Match.candidate_id == candidate.id).options(selectinload(Match.events))
     ).all()
-    vacancy_titles = {v.id: v.title for v in session.scalars(select(Vacancy).where(
-        Vacancy.id.in_([m.vacancy_id for m in matches])))}  # fmt: skip
-    audit = session.scalars(select(AuditEvent).where(AuditEvent.object_type == "candidate",
-                                                     AuditEvent.object_id == str(candidate.id))).all()  # fmt: skip
+    vacancy_titles = {
+        v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in matches])))
+    }
+    audit = session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "candidate", AuditEvent.object_id == str(candidate.id))
+    ).all()
     notes = session.scalars(select(Notification).where(Notification.match_id.in_([m.id for m in matches]))).all()
     return {
         "profile": full_profile,
@@ -125,6 +156,9 @@ def export_candidate(session: Session, *, candidate: Candidate, full_profile: di
 
 def pending_notification_count(session: Session, *, candidate_id: int) -> int:
     """Pending e-mail entries that mention a candidate (0 after deletion)."""
-    stmt = (select(Notification.id).join(Match, Notification.match_id == Match.id)
-            .where(Match.candidate_id == candidate_id, Notification.status != NotificationStatus.sent))  # fmt: skip
+    stmt = (
+        select(Notification.id)
+        .join(Match, Notification.match_id == Match.id)
+        .where(Match.candidate_id == candidate_id, Notification.status != NotificationStatus.sent)
+    )
     return len(session.scalars(stmt).all())

@@ -113,9 +113,14 @@ class EngineStore:
     """
 
     def __init__(
-        self, *, embedder: Embedder, folder: Path, taxonomy: TaxonomyContext | None = None,
-        config: RankingConfig | None = None, today: Callable[[], dt.date] = dt.date.today,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        embedder: Embedder,
+        folder: Path,
+        taxonomy: TaxonomyContext | None = None,
+        config: RankingConfig | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
         self.folder = folder
         self.engine = MatchEngine(embedder, config=config, taxonomy=taxonomy, index_factory=FaissIndex, today=today)
         self.lock = threading.RLock()  # held only for pure engine work, never while talking to the database
@@ -202,11 +207,27 @@ class EngineStore:
         disk = self._disk_stamps
         stats = {"added": 0, "removed": 0}
         sides: list[tuple[Any, ...]] = [
-            (Candidate, e.candidates, disk["c"], candidate_profile, e.upsert_candidates, e.attach_candidates,
-             e.remove_candidates, e.cand_index),
-            (Vacancy, e.vacancies, disk["v"], vacancy_profile, e.upsert_vacancies, e.attach_vacancies,
-             e.remove_vacancies, e.vac_index),
-        ]  # fmt: skip
+            (
+                Candidate,
+                e.candidates,
+                disk["c"],
+                candidate_profile,
+                e.upsert_candidates,
+                e.attach_candidates,
+                e.remove_candidates,
+                e.cand_index,
+            ),
+            (
+                Vacancy,
+                e.vacancies,
+                disk["v"],
+                vacancy_profile,
+                e.upsert_vacancies,
+                e.attach_vacancies,
+                e.remove_vacancies,
+                e.vac_index,
+            ),
+        ]
         for model, known, disk_stamps, profile, upsert, attach, remove, index in sides:
             stamps = {i: _stamp(ts) for i, ts in session.execute(select(model.id, model.updated_at))}
             with self.lock:

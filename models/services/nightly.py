@@ -92,10 +92,12 @@ class NightlySummary:
 
     def line(self) -> str:
         """One-line summary for logs and the CLI."""
-        return (f"since {self.since:%Y-%m-%d %H:%M} UTC: {self.recipients} recipients, {self.new_matches} new "
-                f"matches, {self.sent_messages} e-mails with {self.sent_matches} matches "
-                f"{'written' if self.dry_run else 'sent'}, {len(self.failed_recipients)} failed, "
-                f"{self.seconds:.1f} s")  # fmt: skip
+        return (
+            f"since {self.since:%Y-%m-%d %H:%M} UTC: {self.recipients} recipients, {self.new_matches} new "
+            f"matches, {self.sent_messages} e-mails with {self.sent_matches} matches "
+            f"{'written' if self.dry_run else 'sent'}, {len(self.failed_recipients)} failed, "
+            f"{self.seconds:.1f} s"
+        )
 
 
 # ----------------------------------------------------------------------------------------- lock
@@ -165,9 +167,11 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
     new_c = _changed(session, Candidate, since)
     new_v = _changed(session, Vacancy, since)
     subs = session.execute(
-        select(Subscription, User).join(User, User.id == Subscription.user_id)
-        .where(Subscription.active.is_(True), User.active.is_(True)).order_by(User.email)
-    ).all()  # fmt: skip
+        select(Subscription, User)
+        .join(User, User.id == Subscription.user_id)
+        .where(Subscription.active.is_(True), User.active.is_(True))
+        .order_by(User.email)
+    ).all()
     area_code = {a.id: code for code, a in Geo(session).areas.items()}
     per_user: dict[int, list[MatchResult]] = defaultdict(list)
     limits: dict[int, int] = {}
@@ -211,13 +215,15 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
                 best[key] = r
         chosen = sorted(best.values(), key=lambda r: (-r.score, r.candidate_id, r.vacancy_id))[: limits[uid]]
         for r in chosen:
-            existing = session.scalar(select(Match).where(Match.candidate_id == r.candidate_id,
-                                                          Match.vacancy_id == r.vacancy_id))  # fmt: skip
+            existing = session.scalar(
+                select(Match).where(Match.candidate_id == r.candidate_id, Match.vacancy_id == r.vacancy_id)
+            )
             if existing is not None and existing.status != MatchStatus.suggested:
                 continue  # people have acted on it already
             m, _ = save_result(session, result=r, model_version=version, index_version=index_version)
-            seen = session.scalar(select(Notification.id).where(Notification.user_id == uid,
-                                                                Notification.match_id == m.id))  # fmt: skip
+            seen = session.scalar(
+                select(Notification.id).where(Notification.user_id == uid, Notification.match_id == m.id)
+            )
             if seen is None:
                 session.add(Notification(user_id=uid, match_id=m.id, status=NotificationStatus.pending))
                 created += 1
@@ -247,15 +253,22 @@ def _items(session: Session, user: User, rows: list[Notification], base_url: str
         else:
             label = f"kandidaat #{c.id} uit {pc.wijk if pc else '?'} ({geo.area_by_id[c.area_id].name})"
             link = f"{base_url}/ui/vacatures/{v.id}"
-        items.append({
-            "match_id": m.id, "vacancy_title": v.title, "employer": emp.name if emp else "",
-            "vacancy_area": geo.area_by_id[v.area_id].name, "candidate_label": label,
-            "occupations": ", ".join(o["label"] for o in c.desired_occupations) or "—",
-            "hours": f"{c.hours_min}–{c.hours_max} uur",
-            "available": f"{c.available_from:%d-%m-%Y}" if c.available_from else "direct",
-            "score": m.score, "reasons": (m.explanation or {}).get("reasons", [])[:3],
-            "missing": (m.explanation or {}).get("missing_skills", []), "link": link,
-        })  # fmt: skip
+        items.append(
+            {
+                "match_id": m.id,
+                "vacancy_title": v.title,
+                "employer": emp.name if emp else "",
+                "vacancy_area": geo.area_by_id[v.area_id].name,
+                "candidate_label": label,
+                "occupations": ", ".join(o["label"] for o in c.desired_occupations) or "—",
+                "hours": f"{c.hours_min}–{c.hours_max} uur",
+                "available": f"{c.available_from:%d-%m-%Y}" if c.available_from else "direct",
+                "score": m.score,
+                "reasons": (m.explanation or {}).get("reasons", [])[:3],
+                "missing": (m.explanation or {}).get("missing_skills", []),
+                "link": link,
+            }
+        )
     return items
 
 
@@ -270,9 +283,13 @@ def render_message(
     kinds = [
         SubscriptionKind(s.kind) for s in session.scalars(select(Subscription).where(Subscription.user_id == user.id))
     ]
-    ctx = {"user": user, "items": items, "since_text": f"{since:%d-%m-%Y %H:%M} (UTC)",
-           "kind_label": ", ".join(KIND_NL[k] for k in kinds) or "nieuwe matches",
-           "unsubscribe": f"{base}/afmelden/{unsubscribe_token(settings.secret_key, user.id)}"}  # fmt: skip
+    ctx = {
+        "user": user,
+        "items": items,
+        "since_text": f"{since:%d-%m-%Y %H:%M} (UTC)",
+        "kind_label": ", ".join(KIND_NL[k] for k in kinds) or "nieuwe matches",
+        "unsubscribe": f"{base}/afmelden/{unsubscribe_token(settings.secret_key, user.id)}",
+    }
     msg = EmailMessage()
     msg["Subject"] = f"werkmatch: {len(items)} nieuwe {'match' if len(items) == 1 else 'matches'}"
     msg["From"] = settings.mail_from
@@ -289,22 +306,38 @@ def render_message(
 
 
 def deliver(
-    factory: sessionmaker[Session], *, mailer: Mailer, settings: Any, since: dt.datetime, summary: NightlySummary,
+    factory: sessionmaker[Session],
+    *,
+    mailer: Mailer,
+    settings: Any,
+    since: dt.datetime,
+    summary: NightlySummary,
     progress: Callable[[int], None] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Send every undelivered ledger row, one recipient at a time, committing around each send."""
     with factory() as s:
-        user_ids = list(dict.fromkeys(s.scalars(
-            select(Notification.user_id).join(User, User.id == Notification.user_id)
-            .where(Notification.status != NotificationStatus.sent, User.active.is_(True)).order_by(User.email)
-        )))  # fmt: skip
+        user_ids = list(
+            dict.fromkeys(
+                s.scalars(
+                    select(Notification.user_id)
+                    .join(User, User.id == Notification.user_id)
+                    .where(Notification.status != NotificationStatus.sent, User.active.is_(True))
+                    .order_by(User.email)
+                )
+            )
+        )
     summary.recipients = len(user_ids)
     domain = settings.mail_from.split("@")[-1] or "werkmatch"
     for uid in user_ids:
         with factory() as s, s.begin():
             user = s.get(User, uid)
-            rows = list(s.scalars(select(Notification).where(
-                Notification.user_id == uid, Notification.status != NotificationStatus.sent).order_by(Notification.id)))  # fmt: skip
+            rows = list(
+                s.scalars(
+                    select(Notification)
+                    .where(Notification.user_id == uid, Notification.status != NotificationStatus.sent)
+                    .order_by(Notification.id)
+                )
+            )
             if user is None or not rows:
                 continue
             message_id = f"<wm-{uuid.uuid4().hex}@{domain}>"
@@ -327,8 +360,10 @@ def deliver(
         except TemporaryMailError as exc:
             _mark(factory, ids, NotificationStatus.failed, str(exc))
             summary.failed_recipients.append(f"{email}: {exc}")
-            log.warning("mail server unavailable; the rest waits for the next run",
-                        extra={"extra_fields": {"to": email, "error": str(exc)}})  # fmt: skip
+            log.warning(
+                "mail server unavailable; the rest waits for the next run",
+                extra={"extra_fields": {"to": email, "error": str(exc)}},
+            )
             break
         _mark(factory, ids, NotificationStatus.sent, None)
         summary.sent_messages += 1
@@ -349,14 +384,22 @@ def _mark(factory: sessionmaker[Session], ids: list[int], status: NotificationSt
 # ----------------------------------------------------------------------------------------- run
 def last_success(session: Session) -> dt.datetime | None:
     """Start of the last successful run."""
-    return session.scalar(select(NightlyRun.started_at).where(NightlyRun.status == "ok")
-                          .order_by(NightlyRun.id.desc()).limit(1))  # fmt: skip
+    return session.scalar(
+        select(NightlyRun.started_at).where(NightlyRun.status == "ok").order_by(NightlyRun.id.desc()).limit(1)
+    )
 
 
 def run_nightly(
-    *, engine: Engine, store: EngineStore, settings: Any, mailer: Mailer, lock_dir: Path,
-    since: dt.datetime | None = None, dry_run: bool = False, progress: Callable[[int], None] | None = None,
-) -> NightlySummary:  # fmt: skip
+    *,
+    engine: Engine,
+    store: EngineStore,
+    settings: Any,
+    mailer: Mailer,
+    lock_dir: Path,
+    since: dt.datetime | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> NightlySummary:
     """Run the whole job under the lock; a dry run writes .eml files and leaves the ledger untouched."""
     t0 = time.perf_counter()
     factory = sessionmaker(engine, expire_on_commit=False)
@@ -396,8 +439,11 @@ def deliver_dry(
     session: Session, *, mailer: Mailer, settings: Any, since: dt.datetime, summary: NightlySummary
 ) -> None:
     """Render every pending message inside the (rolled back) transaction and hand it to the mailer."""
-    rows = session.scalars(select(Notification).where(Notification.status != NotificationStatus.sent)
-                           .order_by(Notification.user_id, Notification.id)).all()  # fmt: skip
+    rows = session.scalars(
+        select(Notification)
+        .where(Notification.status != NotificationStatus.sent)
+        .order_by(Notification.user_id, Notification.id)
+    ).all()
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for n in rows:
         by_user[n.user_id].append(n)
@@ -407,8 +453,14 @@ def deliver_dry(
         user = session.get(User, uid)
         if user is None:
             continue
-        msg = render_message(session, user=user, rows=by_user[uid], since=since, settings=settings,
-                             message_id=f"<wm-dry-{uuid.uuid4().hex}@{domain}>")  # fmt: skip
+        msg = render_message(
+            session,
+            user=user,
+            rows=by_user[uid],
+            since=since,
+            settings=settings,
+            message_id=f"<wm-dry-{uuid.uuid4().hex}@{domain}>",
+        )
         if msg is not None:
             mailer.send(msg)
             summary.sent_messages += 1

@@ -159,7 +159,7 @@ def import_rows(
             )
             continue
         try:
-            if kind == "candidates":
+            if isinstance(item, CandidateCreate):
                 check_candidate(session, data=item, geo=geo)
             else:
                 check_vacancy(session, data=item, geo=geo)

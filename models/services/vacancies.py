@@ -15,10 +15,25 @@ from models.services.areas import Geo
 from models.tables import Employer, User, Vacancy
 
 _FIELDS = [
-    "title", "description", "occupation", "required_skills", "nice_skills", "hours_min", "hours_max",
-    "postcode", "contract_type", "offer_type", "education_level", "driving_licence", "lks_suitable",
-    "banenafspraak", "work_conditions", "start_date", "closing_date", "status",
-]  # fmt: skip
+    "title",
+    "description",
+    "occupation",
+    "required_skills",
+    "nice_skills",
+    "hours_min",
+    "hours_max",
+    "postcode",
+    "contract_type",
+    "offer_type",
+    "education_level",
+    "driving_licence",
+    "lks_suitable",
+    "banenafspraak",
+    "work_conditions",
+    "start_date",
+    "closing_date",
+    "status",
+]
 
 
 def _dump(value: Any) -> Any:
@@ -54,10 +69,16 @@ def upsert_employer(session: Session, *, data: EmployerCreate, geo: Geo) -> Empl
 def employer_read(emp: Employer) -> EmployerRead:
     """Schema of an employer."""
     return EmployerRead(
-        id=emp.id, external_id=emp.external_id, name=emp.name, kvk_number=emp.kvk_number,
-        sector=emp.sector, area=emp.area.code, contact_name=emp.contact_name,
-        contact_email=emp.contact_email, contact_phone=emp.contact_phone,
-    )  # fmt: skip
+        id=emp.id,
+        external_id=emp.external_id,
+        name=emp.name,
+        kvk_number=emp.kvk_number,
+        sector=emp.sector,
+        area=emp.area.code,
+        contact_name=emp.contact_name,
+        contact_email=emp.contact_email,
+        contact_phone=emp.contact_phone,
+    )
 
 
 def _owner(session: Session, email: str | None) -> int | None:

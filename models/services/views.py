@@ -13,15 +13,27 @@ def anonymised(cand: Candidate, geo: Geo) -> CandidateAnonymous:
     """The anonymised profile: gebied and wijk instead of postcode; no identity, no free text."""
     pc = geo.postcodes.get(cand.postcode)
     return CandidateAnonymous(
-        id=cand.id, area=geo.area_by_id[cand.area_id].code, wijk=pc.wijk if pc else None, status=cand.status,
-        desired_occupations=cand.desired_occupations, skills=cand.skills,
+        id=cand.id,
+        area=geo.area_by_id[cand.area_id].code,
+        wijk=pc.wijk if pc else None,
+        status=cand.status,
+        desired_occupations=cand.desired_occupations,
+        skills=cand.skills,
         experience=[ExperienceAnonymous(title=e["title"], years=e.get("years") or 0) for e in cand.experience or []],
-        education_level=cand.education_level, startkwalificatie=cand.startkwalificatie, dutch_level=cand.dutch_level,
-        driving_licences=cand.driving_licences or [], travel_mode=cand.travel_mode, max_travel_km=cand.max_travel_km,
-        max_travel_minutes=cand.max_travel_minutes, hours_min=cand.hours_min, hours_max=cand.hours_max,
-        available_from=cand.available_from, ladder_step=cand.ladder_step, constraints=cand.constraints or [],
+        education_level=cand.education_level,
+        startkwalificatie=cand.startkwalificatie,
+        dutch_level=cand.dutch_level,
+        driving_licences=cand.driving_licences or [],
+        travel_mode=cand.travel_mode,
+        max_travel_km=cand.max_travel_km,
+        max_travel_minutes=cand.max_travel_minutes,
+        hours_min=cand.hours_min,
+        hours_max=cand.hours_max,
+        available_from=cand.available_from,
+        ladder_step=cand.ladder_step,
+        constraints=cand.constraints or [],
         consent_to_share=cand.consent_to_share,
-    )  # fmt: skip
+    )
 
 
 def full(cand: Candidate, geo: Geo) -> CandidateFull:
