@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from matcher.enums import Role
 from models.db import session_factory
+from models.services.access import require_role
 from models.services.matching import EngineStore
 from models.tables import User
 from werkmatch.settings import Settings
@@ -53,6 +55,15 @@ def get_current_user(request: Request, session: SessionDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def requires(*roles: Role) -> Any:
+    """A role-only gate, declared on the route: ``dependencies=[requires(Role.admin)]`` (decided in ``access``)."""
+
+    def gate(user: CurrentUser) -> None:
+        require_role(user, *roles)
+
+    return Depends(gate)
 
 
 def ensure_store(app: object, session: Session) -> EngineStore:

@@ -83,10 +83,10 @@ def create_app(
     app.state.store = store
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
     app.state.metrics = Metrics()
-    problems.install(app)
+    problems.install(app, html_errors=ui.error_response)
+    ui.install(app)
     app.include_router(routers_meta.router)
     app.include_router(unsubscribe.router)
-    app.include_router(ui.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     for r in (people.router, candidates.router, vacancies.router, matching.router):
         app.include_router(r, responses=problems.COMMON_RESPONSES)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -61,41 +62,21 @@ _TITLES = {
 }
 
 
-_UI_TITLES = {
-    401: "Niet ingelogd",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    409: "Dat kan nu niet",
-    413: "Te veel gegevens",
-    422: "Controleer wat je invulde",
-    500: "Er ging iets mis",
-}
+HtmlErrors = Callable[[Request, int, str], Response | None]
+"""Renders an error as a page for paths that are pages (the web UI), or returns None."""
 
 
-def _ui_error(request: Request, status: int, detail: str) -> Response:
-    from api.ui import page
+def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
+    """Register handlers that turn every error into problem+json (or a page, where ``html_errors`` renders one),
+    without stack traces."""
 
-    message = {
-        404: "Deze pagina of dit gegeven bestaat niet, of je hebt er geen toegang toe.",
-        500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de beheerder.",
-    }.get(status, detail)
-    resp = page(request, "ui/error.html", None, title=_UI_TITLES.get(status, "Er ging iets mis"), message=message)
-    resp.status_code = status
-    return resp
-
-
-def install(app: FastAPI) -> None:
-    """Register handlers that turn every error into problem+json (or a Dutch page in the UI), without stack traces."""
-    from api.ui import Redirect
-
-    @app.exception_handler(Redirect)
-    async def _redirect(_: Request, exc: Redirect) -> Response:
-        return RedirectResponse(exc.url, status_code=303)
+    def as_page(request: Request, status: int, detail: str) -> Response | None:
+        return html_errors(request, status, detail) if html_errors else None
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith("/ui"):
-            return _ui_error(request, exc.status_code, str(exc.detail))
+        if (html := as_page(request, exc.status_code, str(exc.detail))) is not None:
+            return html
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
@@ -115,14 +96,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> Response:
-        if request.url.path.startswith("/ui"):
-            return _ui_error(request, exc.status, exc.detail)
+        if (html := as_page(request, exc.status, exc.detail)) is not None:
+            return html
         extra = {"errors": [{"pointer": f"/body/{exc.field}", "detail": exc.detail}]} if exc.field else {}
         return problem(exc.status, _TITLES.get(exc.status, "Error"), exc.detail, **extra)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        if request.url.path.startswith("/ui"):
-            return _ui_error(request, 500, "")
+        if (html := as_page(request, 500, "")) is not None:
+            return html
         return problem(500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw.")

@@ -15,7 +15,8 @@ from matcher.enums import Role
 from models.db import make_engine, session_scope
 from models.schemas import UserCreate
 from models.services.mail import SmtpMailer
-from models.services.nightly import ensure_default_subscriptions, run_nightly
+from models.services.nightly import run_nightly
+from models.services.subscriptions import ensure_default_subscriptions
 from models.services.users import create_user
 from models.tables import Candidate, User
 from tests.smtp import SmtpServer

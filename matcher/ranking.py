@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from matcher.enums import CONSTRAINT_CONFLICTS, EDUCATION_RANK
+from matcher.labels import EDUCATION_NL
 from matcher.profiles import CandidateProfile, VacancyProfile
 
 # Which offer types fit which step of the participatieladder (a filter, never a score penalty).
@@ -28,16 +29,6 @@ SPEED_KMH = {"walk": 5.0, "bike": 15.0, "public_transport": 25.0, "car": 45.0}
 OVERHEAD_MIN = {"walk": 0.0, "bike": 2.0, "public_transport": 10.0, "car": 5.0}
 DEFAULT_MAX_KM = {"walk": 3.0, "bike": 10.0, "public_transport": 25.0, "car": 40.0}
 DETOUR = 1.3
-EDU_NL = {
-    "none": "geen diploma",
-    "vmbo": "vmbo",
-    "mbo1": "mbo 1",
-    "mbo2": "mbo 2",
-    "mbo3": "mbo 3",
-    "mbo4": "mbo 4",
-    "hbo": "hbo",
-    "wo": "wo",
-}
 CONDITION_NL = {
     "night_shifts": "nachtdiensten",
     "evening_shifts": "avonddiensten",
@@ -224,7 +215,7 @@ def conditions(
                 "Opleiding",
                 short == 0,
                 False,
-                f"gevraagd {EDU_NL.get(v.education_level)}, kandidaat {EDU_NL.get(c.education_level)}"
+                f"gevraagd {EDUCATION_NL.get(v.education_level)}, kandidaat {EDUCATION_NL.get(c.education_level)}"
                 if explain
                 else "",
                 min(2, short) * cfg.education_penalty_per_level * factor,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -43,3 +43,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     """A transaction: commit on success, roll back on error."""
     with session_factory(engine)() as session, session.begin():
         yield session
+
+
+def real_transaction(conn: Connection) -> None:
+    """Make sure the database has a transaction open before SAVEPOINTs are used.
+
+    pysqlite opens a transaction only before the first write; a SAVEPOINT outside one starts its own, and
+    its RELEASE would then commit. Savepoints (a form that may be refused, the nightly dry run) call this first.
+    """
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        if dbapi is not None and not getattr(dbapi, "in_transaction", True):
+            conn.exec_driver_sql("BEGIN")

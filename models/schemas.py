@@ -411,6 +411,20 @@ class Page(Strict):
     offset: int
 
 
+class CandidatePage(Strict):
+    """A page of candidates, each in the view the user is entitled to."""
+
+    page: Page
+    items: list[CandidateAnonymous | CandidateFull]
+
+
+class VacancyPage(Strict):
+    """A page of vacancies with their wording check."""
+
+    page: Page
+    items: list[VacancyChecked]
+
+
 class RankedCandidates(Strict):
     """A page of ranked candidates."""
 
@@ -541,6 +555,12 @@ class TokenCreate(Strict):
     """Create a personal API token."""
 
     name: str = Field(default="api", min_length=1, max_length=100)
+
+
+class TokensRevoked(Strict):
+    """How many tokens were revoked."""
+
+    revoked: int
 
 
 class TokenCreated(Strict):

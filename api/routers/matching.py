@@ -4,31 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, DbId, SessionDep, StoreDep
-from matcher.enums import OfferType, Role
+from matcher.enums import MatchStatus, OfferType
 from models.schemas import (
     CandidateSearch,
     ConceptSuggestion,
     FeedbackCreate,
     MatchCreate,
     MatchDetail,
-    MatchEventRead,
     MatchRead,
     MatchStatusChange,
     RankedCandidates,
     RankedVacancies,
     VacancySearch,
 )
-from models.services import NotFound, rankings
-from models.services.access import View, can_see_candidate
-from models.services.candidates import get_candidate
-from models.services.matches import add_feedback, change_status, get_match, save_result
-from models.services.matching import EngineStore
-from models.services.vacancies import get_vacancy
-from models.tables import Candidate, Match, User, Vacancy
+from models.services import match_flows, rankings
 
 router = APIRouter(tags=["matching"])
 AreaQ = Annotated[list[str] | None, Query(description="gebied codes; empty: whole city", examples=["oost"])]
@@ -124,14 +116,6 @@ def search_vacancies(
     return rankings.search_vacancies(session, store=store, q=q, areas=area, limit=limit)
 
 
-def _suggest(store: EngineStore, kind: str, q: str, limit: int) -> list[ConceptSuggestion]:
-    tax = store.engine.taxonomy
-    if tax is None or not hasattr(tax, "normalizer"):
-        raise HTTPException(503, "ESCO is not configured: set WERKMATCH_ESCO_DIR to the ESCO CSV export")
-    hits = tax.normalizer(kind).search([q], top=limit)[0]
-    return [ConceptSuggestion(uri=h.uri, label=h.label, score=round(h.score, 4)) for h in hits]
-
-
 @router.get("/v1/taxonomy/occupations", summary="ESCO occupation suggestions for free text")
 def suggest_occupations(
     user: CurrentUser,
@@ -140,7 +124,7 @@ def suggest_occupations(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[ConceptSuggestion]:
     """This service uses the ESCO classification of the European Commission."""
-    return _suggest(store, "occupation", q, limit)
+    return rankings.suggest_concepts(store=store, kind="occupation", q=q, limit=limit)
 
 
 @router.get("/v1/taxonomy/skills", summary="ESCO skill suggestions for free text")
@@ -151,87 +135,44 @@ def suggest_skills(
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[ConceptSuggestion]:
     """Dutch-labelled ESCO skills."""
-    return _suggest(store, "skill", q, limit)
-
-
-def _visible_match(session: SessionDep, user: User, match_id: DbId) -> Match:
-    m = get_match(session, match_id=match_id)
-    cand = session.get(Candidate, m.candidate_id)
-    if cand is None or not can_see_candidate(user, cand):
-        raise NotFound(f"match {match_id} not found")
-    return m
-
-
-def _detail(m: Match) -> MatchDetail:
-    return MatchDetail.model_validate(
-        MatchRead.model_validate(m).model_dump()
-        | {
-            "events": [MatchEventRead.model_validate(e) for e in m.events],
-            "model_version": m.model_version,
-            "index_version": m.index_version,
-        }
-    )
+    return rankings.suggest_concepts(store=store, kind="skill", q=q, limit=limit)
 
 
 @router.post("/v1/matches", status_code=201, summary="Save a suggested match so people can act on it")
 def create_match(data: MatchCreate, session: SessionDep, user: CurrentUser, store: StoreDep) -> MatchDetail:
     """Computes the score and explanation now and stores them with the model version."""
-    cand = get_candidate(session, candidate_id=data.candidate_id)
-    if not can_see_candidate(user, cand):
-        raise NotFound(f"candidate {data.candidate_id} not found")
-    get_vacancy(session, vacancy_id=data.vacancy_id)
-    result = rankings.score_pair(session, store=store, candidate_id=data.candidate_id, vacancy_id=data.vacancy_id)
-    m, _ = save_result(
-        session,
-        result=result,
-        model_version=store.engine.embedder.version,
-        index_version=store.index_version,
-        actor=user,
+    m = match_flows.suggest_pair(
+        session, store=store, user=user, candidate_id=data.candidate_id, vacancy_id=data.vacancy_id
     )
-    session.refresh(m)
-    return _detail(m)
+    return match_flows.detail(m)
 
 
 @router.get("/v1/matches", summary="Matches the user acts on")
 def list_matches(
     session: SessionDep,
     user: CurrentUser,
-    status: str | None = None,
+    status: MatchStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[MatchRead]:
     """Coaches: matches of their clients; advisers: of their gebied's vacancies; others: theirs."""
-    stmt = select(Match).order_by(Match.updated_at.desc(), Match.id.desc())
-    if user.role == Role.coach:
-        stmt = stmt.join(Candidate, Candidate.id == Match.candidate_id).where(Candidate.coach_id == user.id)
-    elif user.role == Role.employer_adviser:
-        stmt = stmt.join(Vacancy, Vacancy.id == Match.vacancy_id).where(Vacancy.area_id == user.area_id)
-    elif user.role == Role.jobhunter:
-        stmt = stmt.join(Candidate, Candidate.id == Match.candidate_id).where(Candidate.area_id == user.area_id)
-    if status:
-        stmt = stmt.where(Match.status == status)
-    return [MatchRead.model_validate(m) for m in session.scalars(stmt.limit(limit).offset(offset))]
+    return match_flows.list_matches(session, user=user, status=status, limit=limit, offset=offset)
 
 
 @router.get("/v1/matches/{match_id}", summary="One match with its history")
 def read_match(match_id: DbId, session: SessionDep, user: CurrentUser) -> MatchDetail:
     """A match and every status change (who, when, why)."""
-    return _detail(_visible_match(session, user, match_id))
+    return match_flows.detail(match_flows.visible_match(session, user=user, match_id=match_id))
 
 
 @router.post("/v1/matches/{match_id}/status", summary="Move a match on (a person decides)")
 def set_status(match_id: DbId, data: MatchStatusChange, session: SessionDep, user: CurrentUser) -> MatchDetail:
     """suggested → proposed_to_candidate → proposed_to_employer → interview → placed; or rejected/withdrawn
     with a reason. Invalid transitions answer 409; proposing to an employer needs the candidate's consent."""
-    m = _visible_match(session, user, match_id)
-    return _detail(change_status(session, match=m, to=data.status, reason=data.reason, actor=user))
+    return match_flows.move(session, user=user, match_id=match_id, to=data.status, reason=data.reason)
 
 
 @router.post("/v1/matches/{match_id}/feedback", status_code=204, summary="Relevance feedback")
 def feedback(match_id: DbId, data: FeedbackCreate, session: SessionDep, user: CurrentUser) -> None:
     """Relevant or not (with a reason), stored for learning."""
-    m = _visible_match(session, user, match_id)
-    add_feedback(session, match=m, relevant=data.relevant, reason=data.reason, actor=user)
-
-
-__all__ = ["View", "router"]
+    match_flows.give_feedback(session, user=user, match_id=match_id, relevant=data.relevant, reason=data.reason)

@@ -6,9 +6,8 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import select
 
-from api.deps import CurrentUser, DbId, SessionDep, SettingsDep
+from api.deps import CurrentUser, DbId, SessionDep, SettingsDep, requires
 from matcher.enums import Role, SubscriptionKind
 from models.schemas import (
     AuditRead,
@@ -16,14 +15,13 @@ from models.schemas import (
     SubscriptionUpdate,
     TokenCreate,
     TokenCreated,
+    TokensRevoked,
     UserCreate,
     UserRead,
 )
-from models.services import NotFound
-from models.services.access import require_role
-from models.services.audit import list_events, record
-from models.services.users import create_token, create_user, revoke_tokens, user_read
-from models.tables import ApiToken, Subscription, User
+from models.services import subscriptions, users
+from models.services.audit import list_events
+from models.services.users import user_read
 
 router = APIRouter(tags=["people"])
 
@@ -37,8 +35,7 @@ def me(user: CurrentUser) -> UserRead:
 @router.get("/v1/subscriptions", summary="My nightly e-mail subscriptions")
 def list_subscriptions(session: SessionDep, user: CurrentUser) -> list[SubscriptionRead]:
     """Subscriptions of the current user."""
-    rows = session.scalars(select(Subscription).where(Subscription.user_id == user.id).order_by(Subscription.id))
-    return [SubscriptionRead.model_validate(s) for s in rows]
+    return subscriptions.list_subscriptions(session, user=user)
 
 
 @router.put("/v1/subscriptions/{kind}", summary="Subscribe to (or change) a nightly e-mail")
@@ -46,85 +43,63 @@ def put_subscription(
     kind: SubscriptionKind, data: SubscriptionUpdate, session: SessionDep, user: CurrentUser
 ) -> SubscriptionRead:
     """Create or update the user's subscription of this kind."""
-    sub = session.scalar(select(Subscription).where(Subscription.user_id == user.id, Subscription.kind == kind))
-    if sub is None:
-        sub = Subscription(user_id=user.id, kind=kind)
-        session.add(sub)
-    sub.active, sub.min_score, sub.max_per_mail = data.active, data.min_score, data.max_per_mail
-    session.flush()
-    return SubscriptionRead.model_validate(sub)
+    return subscriptions.put_subscription(session, user=user, kind=kind, data=data)
 
 
 @router.delete("/v1/subscriptions/{kind}", status_code=204, summary="Unsubscribe")
 def delete_subscription(kind: SubscriptionKind, session: SessionDep, user: CurrentUser) -> Response:
     """Remove the subscription."""
-    sub = session.scalar(select(Subscription).where(Subscription.user_id == user.id, Subscription.kind == kind))
-    if sub is None:
-        raise NotFound(f"no subscription {kind.value}")
-    session.delete(sub)
+    subscriptions.delete_subscription(session, user=user, kind=kind)
     return Response(status_code=204)
 
 
-@router.get("/v1/admin/users", summary="List users (admin)")
-def list_users(session: SessionDep, user: CurrentUser) -> list[UserRead]:
+ADMIN = [requires(Role.admin)]
+
+
+@router.get("/v1/admin/users", summary="List users (admin)", dependencies=ADMIN)
+def list_users(session: SessionDep) -> list[UserRead]:
     """All users."""
-    require_role(user, Role.admin)
-    return [user_read(u) for u in session.scalars(select(User).order_by(User.id))]
+    return users.list_users(session)
 
 
-@router.post("/v1/admin/users", status_code=201, summary="Create a user (admin)")
+@router.post("/v1/admin/users", status_code=201, summary="Create a user (admin)", dependencies=ADMIN)
 def admin_create_user(data: UserCreate, session: SessionDep, user: CurrentUser) -> UserRead:
     """Create a user."""
-    require_role(user, Role.admin)
-    new = create_user(session, data=data)
-    record(session, actor=user, action="user.create", object_type="user", object_id=new.id)
-    return user_read(new)
+    return users.add_user(session, actor=user, data=data)
 
 
-def _user(session: SessionDep, user_id: DbId) -> User:
-    u = session.get(User, user_id)
-    if u is None:
-        raise NotFound(f"user {user_id} not found")
-    return u
-
-
-@router.post("/v1/admin/users/{user_id}/deactivate", summary="Deactivate a user and revoke their tokens (admin)")
+@router.post(
+    "/v1/admin/users/{user_id}/deactivate",
+    summary="Deactivate a user and revoke their tokens (admin)",
+    dependencies=ADMIN,
+)
 def deactivate_user(user_id: DbId, session: SessionDep, user: CurrentUser) -> UserRead:
     """Deactivated users cannot sign in."""
-    require_role(user, Role.admin)
-    target = _user(session, user_id)
-    target.active = False
-    revoke_tokens(session, user=target)
-    record(session, actor=user, action="user.deactivate", object_type="user", object_id=user_id)
-    return user_read(target)
+    return users.deactivate_user(session, actor=user, user_id=user_id)
 
 
-@router.post("/v1/admin/users/{user_id}/tokens", status_code=201, summary="Create a token for a user (admin)")
+@router.post(
+    "/v1/admin/users/{user_id}/tokens",
+    status_code=201,
+    summary="Create a token for a user (admin)",
+    dependencies=ADMIN,
+)
 def admin_create_token(
     user_id: DbId, data: TokenCreate, session: SessionDep, user: CurrentUser, settings: SettingsDep
 ) -> TokenCreated:
     """The token is shown once; only its hash is stored."""
-    require_role(user, Role.admin)
-    target = _user(session, user_id)
-    token = create_token(session, user=target, name=data.name, ttl_days=settings.token_ttl_days)
-    record(session, actor=user, action="token.create", object_type="user", object_id=user_id)
-    row = session.scalar(select(ApiToken).where(ApiToken.user_id == target.id).order_by(ApiToken.id.desc()))
-    return TokenCreated(token=token, expires_at=row.expires_at if row else dt.datetime.now(dt.UTC))
+    return users.issue_token(session, actor=user, user_id=user_id, name=data.name, ttl_days=settings.token_ttl_days)
 
 
-@router.delete("/v1/admin/users/{user_id}/tokens", summary="Revoke all tokens of a user (admin)")
-def admin_revoke_tokens(user_id: DbId, session: SessionDep, user: CurrentUser) -> dict[str, int]:
+@router.delete("/v1/admin/users/{user_id}/tokens", summary="Revoke all tokens of a user (admin)", dependencies=ADMIN)
+def admin_revoke_tokens(user_id: DbId, session: SessionDep, user: CurrentUser) -> TokensRevoked:
     """Revoke."""
-    require_role(user, Role.admin)
-    n = revoke_tokens(session, user=_user(session, user_id))
-    record(session, actor=user, action="token.revoke", object_type="user", object_id=user_id)
-    return {"revoked": n}
+    return TokensRevoked(revoked=users.revoke_all_tokens(session, actor=user, user_id=user_id))
 
 
-@router.get("/v1/audit", summary="The audit log (admin)")
+@router.get("/v1/audit", summary="The audit log (admin)", dependencies=ADMIN)
 def audit(
     session: SessionDep,
-    user: CurrentUser,
     actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     object_type: str | None = None,
     object_id: str | None = None,
@@ -135,7 +110,6 @@ def audit(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditRead]:
     """Who saw or did what, newest first."""
-    require_role(user, Role.admin)
     events = list_events(
         session,
         actor_id=actor_id,

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
 from models.services import ServiceError
-from models.services.nightly import unsubscribe
+from models.services.subscriptions import unsubscribe
 
 router = APIRouter(tags=["people"], include_in_schema=True)
 

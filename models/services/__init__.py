@@ -31,6 +31,12 @@ class Conflict(ServiceError):
     status = 409
 
 
+class Unavailable(ServiceError):
+    """A part the request needs (the engine, ESCO) is not available right now."""
+
+    status = 503
+
+
 class Invalid(ServiceError):
     """The request is well-formed but refers to things that do not exist or cannot be."""
 

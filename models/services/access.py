@@ -65,6 +65,12 @@ def require_role(user: User, *roles: Role) -> None:
         raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")
 
 
+def require_own_area(user: User, area_id: int) -> None:
+    """Employer advisers create employers and vacancies in their own gebied only."""
+    if user.role != Role.employer_adviser or area_id != user.area_id:
+        raise Forbidden("employer advisers create employers and vacancies in their own gebied only")
+
+
 def require_vacancy_writer(user: User, vac: Vacancy) -> None:
     """Employer advisers manage the vacancies of their own gebied."""
     if user.role != Role.employer_adviser or user.area_id != vac.area_id:

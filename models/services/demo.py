@@ -296,7 +296,7 @@ def load_demo(
         if progress:
             progress(len(rows))
     fix_sequences(session)
-    from models.services.nightly import ensure_default_subscriptions
+    from models.services.subscriptions import ensure_default_subscriptions
 
     ensure_default_subscriptions(session)
     return {

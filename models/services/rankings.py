@@ -25,6 +25,7 @@ from matcher.ranking import MatchResult
 from models.schemas import (
     CandidateHit,
     CandidateSearch,
+    ConceptSuggestion,
     Page,
     RankedCandidate,
     RankedCandidates,
@@ -33,7 +34,7 @@ from models.schemas import (
     VacancyHit,
     VacancySearch,
 )
-from models.services import Conflict
+from models.services import Conflict, Unavailable
 from models.services.access import candidate_view, visible_candidate_ids
 from models.services.areas import Geo
 from models.services.audit import record_candidate_views
@@ -161,8 +162,10 @@ def rank_vacancies(
     limit: int = 20,
     offset: int = 0,
     reason: str = "vacatures gezocht voor kandidaat",
+    audit: bool = True,
 ) -> RankedVacancies:
-    """The best vacancies for a candidate the user may see; the view of the candidate is audited."""
+    """The best vacancies for a candidate the user may see; the view of the candidate is audited (``audit``
+    False: the caller has audited this view already, e.g. a page that shows the profile too)."""
     cand = get_candidate(session, candidate_id=candidate_id)
     view = candidate_view(user, cand)  # NotFound when out of scope
     codes = _area_codes(Geo(session), areas)
@@ -193,9 +196,10 @@ def rank_vacancies(
         for r in page
         if r.vacancy_id in vacs
     ]
-    record_candidate_views(
-        session, actor=user, candidate_ids=[candidate_id], views={candidate_id: view.value}, reason=reason
-    )
+    if audit:
+        record_candidate_views(
+            session, actor=user, candidate_ids=[candidate_id], views={candidate_id: view.value}, reason=reason
+        )
     return RankedVacancies(
         candidate_id=candidate_id, page=Page(total=len(results), limit=limit, offset=offset), items=items
     )
@@ -257,6 +261,16 @@ def score_pair(session: Session, *, store: EngineStore, candidate_id: int, vacan
         return store.engine.pair(candidate_id, vacancy_id)
 
 
+def suggest_concepts(*, store: EngineStore, kind: str, q: str, limit: int) -> list[ConceptSuggestion]:
+    """ESCO concepts (``occupation`` or ``skill``) that best fit free text (the taxonomy is read-only)."""
+    tax = store.engine.taxonomy
+    normalizer = getattr(tax, "normalizer", None)
+    if normalizer is None:
+        raise Unavailable("ESCO is not configured: set WERKMATCH_ESCO_DIR to the ESCO CSV export")
+    hits = normalizer(kind).search([q], top=limit)[0]
+    return [ConceptSuggestion(uri=h.uri, label=h.label, score=round(h.score, 4)) for h in hits]
+
+
 __all__ = [
     "NotIndexed",
     "rank_candidates",
@@ -264,4 +278,5 @@ __all__ = [
     "score_pair",
     "search_candidates",
     "search_vacancies",
+    "suggest_concepts",
 ]

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.enums import Role
-from models.schemas import UserCreate, UserRead
+from models.schemas import TokenCreated, UserCreate, UserRead
 from models.services import Conflict, NotFound
 from models.services.areas import Geo
+from models.services.audit import record
 from models.tables import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "wm_"
@@ -94,3 +95,50 @@ def authenticate_token(session: Session, *, token: str) -> User | None:
     if last is None or (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) < now - LAST_USED_RESOLUTION:
         row.last_used_at = now  # written at most once per resolution: a read stays a read-only transaction
     return row.user
+
+
+# --------------------------------------------------------------------------- administration flows
+def get_user(session: Session, *, user_id: int) -> User:
+    """The user with this id."""
+    u = session.get(User, user_id)
+    if u is None:
+        raise NotFound(f"user {user_id} not found")
+    return u
+
+
+def list_users(session: Session) -> list[UserRead]:
+    """All users, by id."""
+    return [user_read(u) for u in session.scalars(select(User).order_by(User.id))]
+
+
+def add_user(session: Session, *, actor: User, data: UserCreate) -> UserRead:
+    """An admin creates a user; audited."""
+    new = create_user(session, data=data)
+    record(session, actor=actor, action="user.create", object_type="user", object_id=new.id)
+    return user_read(new)
+
+
+def deactivate_user(session: Session, *, actor: User, user_id: int) -> UserRead:
+    """An admin deactivates a user and revokes their tokens; audited."""
+    target = get_user(session, user_id=user_id)
+    target.active = False
+    revoke_tokens(session, user=target)
+    record(session, actor=actor, action="user.deactivate", object_type="user", object_id=user_id)
+    return user_read(target)
+
+
+def issue_token(session: Session, *, actor: User, user_id: int, name: str, ttl_days: int) -> TokenCreated:
+    """An admin creates a personal token for a user: shown once, only its hash is stored; audited."""
+    target = get_user(session, user_id=user_id)
+    token = create_token(session, user=target, name=name, ttl_days=ttl_days)
+    record(session, actor=actor, action="token.create", object_type="user", object_id=user_id)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    assert row is not None
+    return TokenCreated(token=token, expires_at=row.expires_at)
+
+
+def revoke_all_tokens(session: Session, *, actor: User, user_id: int) -> int:
+    """An admin revokes every live token of a user; audited. Returns how many."""
+    n = revoke_tokens(session, user=get_user(session, user_id=user_id))
+    record(session, actor=actor, action="token.revoke", object_type="user", object_id=user_id)
+    return n

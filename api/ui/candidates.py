@@ -1,0 +1,108 @@
+"""Candidate pages for coaches: the caseload, a client with suggested vacancies, the scan and consent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep, StoreDep
+from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, lines, page, redirect, ui_requires
+from matcher.enums import Role
+from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
+from models.services import candidate_flows, rankings
+
+router = APIRouter(dependencies=[ui_requires(Role.coach)])
+CASELOAD_PAGE = 1000
+
+
+@router.get("/kandidaten", response_class=HTMLResponse)
+def caseload(request: Request, session: SessionDep, user: UiUser) -> HTMLResponse:
+    """The coach's caseload (every client shown is audited)."""
+    found = candidate_flows.list_candidates(session, user=user, limit=CASELOAD_PAGE, reason="caseload (UI)")
+    return page(request, "ui/candidates.html", user, candidates=found.items)
+
+
+@router.get("/kandidaten/{candidate_id}", response_class=HTMLResponse)
+def candidate_page(
+    request: Request, candidate_id: int, session: SessionDep, user: UiUser, store: StoreDep
+) -> HTMLResponse:
+    """A client's profile with suggested vacancies and the actions (one audit event for the page)."""
+    reason = "profiel bekeken (UI)"
+    client = candidate_flows.view_candidate(session, user=user, candidate_id=candidate_id, reason=reason)
+    areas, names = areas_and_names(session)
+    items: list[RankedVacancy] = []
+    pending = False
+    try:
+        ranked = rankings.rank_vacancies(
+            session, store=store, user=user, candidate_id=candidate_id, limit=10, reason=reason, audit=False
+        )
+        items = list(ranked.items)
+    except rankings.NotIndexed:
+        pending = True
+    return page(
+        request,
+        "ui/candidate.html",
+        user,
+        c=client,
+        items=items,
+        pending=pending,
+        area_names=names,
+        areas_list=areas,
+    )
+
+
+@router.post("/kandidaten/{candidate_id}")
+def save_candidate(
+    request: Request,
+    candidate_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    occupations: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 0,
+    hours_max: Annotated[int, Form()] = 40,
+    max_travel_km: Annotated[str, Form()] = "",
+    ladder_step: Annotated[int, Form()] = 3,
+    about: Annotated[str, Form()] = "",
+) -> Response:
+    """Save the scan fields the coach edited (the same flow as ``PATCH /v1/candidates/{id}``)."""
+    check_csrf(request, csrf)
+
+    def update() -> CandidateFull:
+        data = CandidateUpdate.model_validate(
+            {
+                "desired_occupations": lines(occupations),
+                "skills": lines(skills),
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "ladder_step": ladder_step,
+                "about": about,
+                "max_travel_km": float(max_travel_km) if max_travel_km.strip() else None,
+            }
+        )
+        return candidate_flows.update_scan(session, user=user, candidate_id=candidate_id, data=data)
+
+    saved, errors = attempt(session, update)
+    if saved is None:
+        msg = "; ".join(errors)[:200].replace(" ", "+")
+        return redirect(f"/ui/kandidaten/{candidate_id}?melding=Niet+opgeslagen:+{msg}")
+    return redirect(f"/ui/kandidaten/{candidate_id}?melding=Scan+opgeslagen")
+
+
+@router.post("/kandidaten/{candidate_id}/toestemming")
+def consent(
+    request: Request,
+    candidate_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    consent: Annotated[str, Form()],
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Record or withdraw consent to share details (the same flow as ``POST /v1/candidates/{id}/consent``)."""
+    check_csrf(request, csrf)
+    candidate_flows.record_consent(session, user=user, candidate_id=candidate_id, consent=consent == "1", note=note)
+    return redirect(f"/ui/kandidaten/{candidate_id}?melding=Toestemming+bijgewerkt")

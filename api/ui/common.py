@@ -1,0 +1,203 @@
+"""What every page shares: templates, the signed session cookie, CSRF, the signed-in user, the error page."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep
+from matcher.enums import Role
+from matcher.labels import (
+    CANDIDATE_STATUS_NL,
+    EDUCATION_NL,
+    MATCH_STATUS_NL,
+    OFFER_NL,
+    ROLE_NL,
+    SUBSCRIPTION_KIND_NL,
+    VACANCY_STATUS_NL,
+)
+from models.db import real_transaction
+from models.schemas import AreaRead
+from models.services import ServiceError
+from models.services.access import Forbidden, require_role
+from models.services.areas import list_areas
+from models.tables import User
+
+T = TypeVar("T")
+COOKIE = "wm_sessie"
+SESSION_SECONDS = 12 * 3600
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+LABELS = {
+    "role_nl": ROLE_NL,
+    "offer_nl": OFFER_NL,
+    "vstatus_nl": VACANCY_STATUS_NL,
+    "cstatus_nl": CANDIDATE_STATUS_NL,
+    "mstatus_nl": MATCH_STATUS_NL,
+    "edu_nl": EDUCATION_NL,
+    "kind_nl": SUBSCRIPTION_KIND_NL,
+}
+ERROR_TITLES = {
+    401: "Niet ingelogd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    409: "Dat kan nu niet",
+    413: "Te veel gegevens",
+    422: "Controleer wat je invulde",
+    500: "Er ging iets mis",
+}
+ERROR_MESSAGES = {
+    404: "Deze pagina of dit gegeven bestaat niet, of je hebt er geen toegang toe.",
+    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de "
+    "beheerder.",
+}
+
+
+class Redirect(Exception):
+    """Send the browser elsewhere (e.g. to sign in)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="werkmatch-ui-session")
+
+
+def _csrf(request: Request, token: str) -> str:
+    key = request.app.state.settings.secret_key.encode()
+    return hmac.new(key, b"csrf:" + hashlib.sha256(token.encode()).digest(), "sha256").hexdigest()[:40]
+
+
+def session_token(request: Request) -> str | None:
+    """The personal token inside the signed session cookie, if valid and not expired."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        return str(_serializer(request).loads(raw, max_age=SESSION_SECONDS))
+    except BadSignature:
+        return None
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Sign the user in: HttpOnly, SameSite=Lax, Secure behind https."""
+    response.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(token),
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.base_url.startswith("https://"),
+        path="/",
+    )
+
+
+def ui_user(request: Request, session: SessionDep) -> User:
+    """The signed-in user (through the API's own authenticator), or a redirect to the sign-in page."""
+    token = session_token(request)
+    request.state.session_token = token
+    user = request.app.state.authenticator.authenticate(request, session) if token else None
+    if user is None:
+        raise Redirect("/ui/inloggen")
+    request.state.csrf = _csrf(request, token or "")
+    request.state.user_id = user.id
+    # a detached copy for the error page, which is rendered after the request's transaction rolled back
+    request.state.ui_user = SimpleNamespace(id=user.id, name=user.name, email=user.email, role=Role(user.role))
+    return user
+
+
+UiUser = Annotated[User, Depends(ui_user)]
+
+
+def ui_requires(*roles: Role) -> Any:
+    """A role-only gate for a page, declared on the route (decided in ``access``)."""
+
+    def gate(user: UiUser) -> None:
+        require_role(user, *roles)
+
+    return Depends(gate)
+
+
+def check_csrf(request: Request, csrf: str) -> None:
+    """Reject a form post without the right CSRF token."""
+    if not hmac.compare_digest(csrf, _csrf(request, session_token(request) or "")):
+        raise Forbidden("ongeldig formulier (CSRF); laad de pagina opnieuw")
+
+
+def page(request: Request, name: str, user: User | None, **ctx: Any) -> HTMLResponse:
+    """Render a page with the common context."""
+    areas = ctx.pop("areas_list", None) or []
+    flash = request.query_params.get("melding")
+    base = {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash, "areas": areas}
+    return templates.TemplateResponse(request, name, base | LABELS | ctx)
+
+
+def areas_and_names(session: Session) -> tuple[list[AreaRead], dict[str, str]]:
+    """The gebieden, and their names by code."""
+    areas = list_areas(session)
+    return areas, {a.code: a.name for a in areas}
+
+
+def form_errors(exc: ValidationError | ServiceError | ValueError) -> list[str]:
+    """Readable lines for a form that did not validate."""
+    if isinstance(exc, ValidationError):
+        return [
+            f"{'.'.join(map(str, e['loc'])) or 'formulier'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+    if isinstance(exc, ServiceError):
+        return [exc.detail]
+    return [str(exc)]
+
+
+def lines(text: str) -> list[dict[str, str]]:
+    """One concept label per non-empty line of a text area."""
+    return [{"label": x.strip()} for x in text.splitlines() if x.strip()]
+
+
+def back(terug: str) -> str:
+    """Only redirect within the UI."""
+    return terug if terug.startswith("/ui/") else "/ui"
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A 303 after a form post."""
+    return RedirectResponse(url, status_code=303)
+
+
+def error_response(request: Request, status: int, detail: str) -> Response | None:
+    """The Dutch error page for UI paths (None elsewhere: the API answers problem+json)."""
+    if not request.url.path.startswith("/ui"):
+        return None
+    if status == 401:
+        return redirect("/ui/inloggen")
+    resp = page(
+        request,
+        "ui/error.html",
+        getattr(request.state, "ui_user", None),
+        title=ERROR_TITLES.get(status, "Er ging iets mis"),
+        message=ERROR_MESSAGES.get(status, detail),
+    )
+    resp.status_code = status
+    return resp
+
+
+def attempt(session: Session, flow: Callable[[], T]) -> tuple[T | None, list[str]]:
+    """Run a form's flow in a savepoint: on a refusal nothing of it is kept and the form shows why."""
+    real_transaction(session.connection())
+    try:
+        with session.begin_nested():
+            return flow(), []
+    except (ValidationError, ServiceError, ValueError) as exc:
+        return None, form_errors(exc)

@@ -1,0 +1,115 @@
+"""Acting on matches from a ranking (propose, reject, feedback) and the list of matches the user acts on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from api.deps import SessionDep, StoreDep
+from api.ui.common import UiUser, back, check_csrf, page, redirect
+from matcher.enums import MATCH_TRANSITIONS, MatchStatus
+from models.db import real_transaction
+from models.services import ServiceError, match_flows
+from models.tables import Vacancy
+
+router = APIRouter()
+PAIR = Annotated[int, Form()]
+
+
+@router.post("/acties/voorstellen")
+def propose(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    candidate_id: PAIR,
+    vacancy_id: PAIR,
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
+    """A person proposes the match: the candidate's coach discusses it with the candidate."""
+    check_csrf(request, csrf)
+    _, moved = match_flows.propose_pair(
+        session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id
+    )
+    msg = f"Kandidaat+%23{candidate_id}+voorgesteld" if moved else "Deze+match+was+al+opgepakt"
+    return redirect(f"{back(terug)}?melding={msg}")
+
+
+@router.post("/acties/afwijzen")
+def reject(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    candidate_id: PAIR,
+    vacancy_id: PAIR,
+    reden: Annotated[str, Form()],
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
+    """Reject a suggested match, with the reason."""
+    check_csrf(request, csrf)
+    if not reden.strip():
+        return redirect(f"{back(terug)}?melding=Geef+een+reden+op")
+    match_flows.reject_pair(
+        session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, reason=reden.strip()
+    )
+    return redirect(f"{back(terug)}?melding=Match+afgewezen")
+
+
+@router.post("/acties/feedback")
+def feedback(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    candidate_id: PAIR,
+    vacancy_id: PAIR,
+    relevant: Annotated[str, Form()],
+    terug: Annotated[str, Form()] = "/ui",
+) -> Response:
+    """Relevant / not relevant."""
+    check_csrf(request, csrf)
+    match_flows.feedback_on_pair(
+        session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, relevant=relevant == "ja"
+    )
+    return redirect(f"{back(terug)}?melding=Bedankt+voor+je+beoordeling")
+
+
+@router.post("/acties/status")
+def move(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    match_id: Annotated[int, Form()],
+    status: Annotated[MatchStatus, Form()],
+) -> Response:
+    """Move a match to its next step (the same flow as ``POST /v1/matches/{id}/status``)."""
+    check_csrf(request, csrf)
+    real_transaction(session.connection())
+    try:
+        with session.begin_nested():
+            match_flows.move(session, user=user, match_id=match_id, to=status, reason=None)
+        msg = "Status+bijgewerkt"
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        msg = exc.detail.replace(" ", "+")[:200]
+    return redirect(f"/ui/matches?melding={msg}")
+
+
+@router.get("/matches", response_class=HTMLResponse)
+def matches_page(request: Request, session: SessionDep, user: UiUser) -> HTMLResponse:
+    """The matches this user acts on."""
+    rows = match_flows.list_matches(session, user=user, limit=100)
+    titles = {
+        v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))
+    }
+    trans = {str(k): sorted(v) for k, v in MATCH_TRANSITIONS.items()}
+    return page(request, "ui/matches.html", user, matches=rows, titles=titles, transitions=trans)

@@ -1,0 +1,50 @@
+"""Free-text search over candidates (anonymised by role and consent) or open vacancies."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep, StoreDep
+from api.ui.common import UiUser, areas_and_names, page
+from models.services import rankings
+
+router = APIRouter()
+HITS = 20
+
+
+@router.get("/zoeken", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    q: str = "",
+    soort: Literal["kandidaten", "vacatures"] = "kandidaten",
+    gebied: str | None = None,
+) -> HTMLResponse:
+    """The same searches as ``/v1/search/*`` (coaches: their own clients)."""
+    areas, names = areas_and_names(session)
+    hits: list[Any] = []
+    if len(q.strip()) >= 2:
+        area = [gebied] if gebied else None
+        if soort == "vacatures":
+            hits = list(rankings.search_vacancies(session, store=store, q=q, areas=area, limit=HITS).items)
+        else:
+            found = rankings.search_candidates(
+                session, store=store, user=user, q=q, areas=area, limit=HITS, reason=f"zoeken: {q} (UI)"
+            )
+            hits = list(found.items)
+    return page(
+        request,
+        "ui/search.html",
+        user,
+        q=q,
+        soort=soort,
+        gebied=gebied or "",
+        hits=hits,
+        areas_list=areas,
+        area_names=names,
+    )

@@ -1,0 +1,256 @@
+"""Vacancy pages: the list, the form with the live wording check, and a vacancy with ranked candidates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import SessionDep, StoreDep
+from api.ui.common import (
+    UiUser,
+    areas_and_names,
+    attempt,
+    check_csrf,
+    lines,
+    page,
+    redirect,
+    templates,
+    ui_requires,
+)
+from matcher.enums import Role, VacancyStatus
+from matcher.wording import check_vacancy_text
+from models.schemas import VacancyChecked, VacancyCreate, VacancyUpdate
+from models.services import rankings, vacancy_flows
+from models.services.access import require_vacancy_writer
+from models.services.areas import Geo
+from models.services.vacancies import get_vacancy
+from models.tables import User, utcnow
+
+router = APIRouter()
+ADVISER = [ui_requires(Role.employer_adviser)]
+
+
+def _own_area_code(session: Session, user: User) -> str | None:
+    return Geo(session).area_by_id[user.area_id].code if user.area_id else None
+
+
+@router.get("/vacatures", response_class=HTMLResponse)
+def vacancies_page(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    gebied: str | None = None,
+    status: VacancyStatus | None = VacancyStatus.open,
+) -> HTMLResponse:
+    """Vacancies; advisers start with their own gebied."""
+    areas, names = areas_and_names(session)
+    if gebied is None and user.role == Role.employer_adviser:
+        gebied = _own_area_code(session, user)
+    found = vacancy_flows.list_vacancies(
+        session, user=user, areas=[gebied] if gebied else None, status=status, limit=200
+    )
+    return page(
+        request,
+        "ui/vacancies.html",
+        user,
+        vacancies=found.items,
+        areas_list=areas,
+        area_names=names,
+        gebied=gebied or "",
+        status=status.value if status else "",
+    )
+
+
+@router.post("/vacatures/controle", response_class=HTMLResponse)
+def wording_fragment(
+    request: Request,
+    user: UiUser,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The discriminatory-wording check as an HTML fragment, shown while the adviser types."""
+    check_csrf(request, csrf)
+    return templates.TemplateResponse(request, "ui/wording.html", {"findings": check_vacancy_text(title, description)})
+
+
+def _vacancy_form(
+    request: Request, user: User, v: VacancyChecked | None, form: dict[str, Any], errors: list[str] | None = None
+) -> HTMLResponse:
+    action = f"/ui/vacatures/{v.id}/bewerken" if v else "/ui/vacatures/nieuw"
+    findings = check_vacancy_text(form.get("title", ""), form.get("description", ""))
+    return page(
+        request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or [], findings=findings
+    )
+
+
+@router.get("/vacatures/nieuw", response_class=HTMLResponse, dependencies=ADVISER)
+def new_vacancy_page(request: Request, user: UiUser) -> HTMLResponse:
+    """The form for a new vacancy (employer advisers)."""
+    return _vacancy_form(request, user, None, {})
+
+
+@router.post("/vacatures/nieuw", dependencies=ADVISER)
+def new_vacancy(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    employer_name: Annotated[str, Form()],
+    postcode: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 24,
+    hours_max: Annotated[int, Form()] = 32,
+    offer_type: Annotated[str, Form()] = "paid_job",
+) -> Response:
+    """Create a vacancy in the adviser's own gebied (the same flow as ``POST /v1/vacancies``)."""
+    check_csrf(request, csrf)
+    area = _own_area_code(session, user)
+    form = {
+        "title": title,
+        "description": description,
+        "employer_name": employer_name,
+        "postcode": postcode,
+        "skills": skills,
+        "hours_min": hours_min,
+        "hours_max": hours_max,
+        "offer_type": offer_type,
+    }
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+
+    def create() -> VacancyChecked:
+        data = VacancyCreate.model_validate(
+            {
+                "external_id": f"ui-{user.id}-{stamp}",
+                "title": title,
+                "description": description,
+                "area": area,
+                "postcode": postcode,
+                "owner_email": user.email,
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "required_skills": lines(skills),
+                "offer_type": offer_type,
+                "employer": {"external_id": f"ui-e-{user.id}-{stamp}", "name": employer_name, "area": area},
+            }
+        )
+        return vacancy_flows.create_vacancy(session, user=user, data=data)
+
+    vac, errors = attempt(session, create)
+    if vac is None:
+        return _vacancy_form(request, user, None, form, errors)
+    return redirect(f"/ui/vacatures/{vac.id}?melding=Vacature+opgeslagen")
+
+
+@router.get("/vacatures/{vacancy_id}/bewerken", response_class=HTMLResponse)
+def edit_vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: UiUser) -> HTMLResponse:
+    """The edit form."""
+    require_vacancy_writer(user, get_vacancy(session, vacancy_id=vacancy_id))
+    v = vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id)
+    form = v.model_dump(mode="json") | {"skills": "\n".join(s.label for s in v.required_skills)}
+    return _vacancy_form(request, user, v, form)
+
+
+@router.post("/vacatures/{vacancy_id}/bewerken")
+def edit_vacancy(
+    request: Request,
+    vacancy_id: int,
+    session: SessionDep,
+    user: UiUser,
+    csrf: Annotated[str, Form()],
+    title: Annotated[str, Form()],
+    postcode: Annotated[str, Form()],
+    description: Annotated[str, Form()] = "",
+    skills: Annotated[str, Form()] = "",
+    hours_min: Annotated[int, Form()] = 24,
+    hours_max: Annotated[int, Form()] = 32,
+    offer_type: Annotated[str, Form()] = "paid_job",
+    status: Annotated[str, Form()] = "open",
+) -> Response:
+    """Save changes or close the vacancy (the same flow as ``PATCH /v1/vacancies/{id}``)."""
+    check_csrf(request, csrf)
+    form = {
+        "title": title,
+        "description": description,
+        "postcode": postcode,
+        "skills": skills,
+        "hours_min": hours_min,
+        "hours_max": hours_max,
+        "offer_type": offer_type,
+        "status": status,
+    }
+
+    def update() -> VacancyChecked:
+        data = VacancyUpdate.model_validate(
+            {
+                "title": title,
+                "description": description,
+                "postcode": postcode,
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "offer_type": offer_type,
+                "status": status,
+                "required_skills": lines(skills),
+            }
+        )
+        return vacancy_flows.update_vacancy_by(session, user=user, vacancy_id=vacancy_id, data=data)
+
+    vac, errors = attempt(session, update)
+    if vac is None:
+        return _vacancy_form(request, user, vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id), form, errors)
+    return redirect(f"/ui/vacatures/{vacancy_id}?melding=Wijzigingen+opgeslagen")
+
+
+@router.get("/vacatures/{vacancy_id}", response_class=HTMLResponse)
+def vacancy_page(
+    request: Request,
+    vacancy_id: int,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    gebied: str | None = None,
+    min: Annotated[float, Query(ge=0, le=100)] = 0,
+    ladder: str | None = None,
+    harde: str | None = None,
+) -> HTMLResponse:
+    """A vacancy with its ranked candidates (anonymised until consent) and the actions."""
+    vac = vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id)
+    areas, names = areas_and_names(session)
+    first_visit = "min" not in request.query_params
+    if gebied is None and user.role in (Role.employer_adviser, Role.jobhunter):
+        gebied = _own_area_code(session, user)
+    use_ladder = first_visit or ladder == "1"
+    try:
+        ranked = rankings.rank_candidates(
+            session,
+            store=store,
+            user=user,
+            vacancy_id=vacancy_id,
+            areas=[gebied] if gebied else None,
+            min_score=min,
+            ladder_filter=use_ladder,
+            include_ineligible=harde == "1",
+            limit=20,
+            reason=f"ranking voor vacature {vacancy_id} (UI)",
+        )
+        items, pending = list(ranked.items), False
+    except rankings.NotIndexed:
+        items, pending = [], True
+    can_edit = user.role == Role.employer_adviser and _own_area_code(session, user) == vac.area
+    return page(
+        request,
+        "ui/vacancy.html",
+        user,
+        v=vac,
+        items=items,
+        areas_list=areas,
+        area_names=names,
+        can_edit=can_edit,
+        pending=pending,
+        f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"},
+    )

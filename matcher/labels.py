@@ -1,0 +1,37 @@
+"""Dutch labels of the enumerations, in one place, for explanations, pages and e-mails."""
+
+from __future__ import annotations
+
+ROLE_NL = {"coach": "coach", "employer_adviser": "werkgeversadviseur", "jobhunter": "jobhunter", "admin": "beheerder"}
+OFFER_NL = {
+    "paid_job": "betaalde baan",
+    "work_experience": "werkervaringsplaats",
+    "learning_job": "leerwerkplek/BBL",
+    "participation": "participatieplaats/vrijwilligerswerk",
+}
+VACANCY_STATUS_NL = {"open": "open", "filled": "vervuld", "closed": "gesloten"}
+CANDIDATE_STATUS_NL = {"active": "actief", "paused": "gepauzeerd", "placed": "geplaatst", "withdrawn": "uitgestroomd"}
+MATCH_STATUS_NL = {
+    "suggested": "voorgesteld door werkmatch",
+    "proposed_to_candidate": "voorgelegd aan kandidaat",
+    "proposed_to_employer": "voorgesteld aan werkgever",
+    "interview": "gesprek",
+    "placed": "geplaatst",
+    "rejected": "afgewezen",
+    "withdrawn": "ingetrokken",
+}
+EDUCATION_NL = {
+    "none": "geen diploma",
+    "vmbo": "vmbo",
+    "mbo1": "mbo 1",
+    "mbo2": "mbo 2",
+    "mbo3": "mbo 3",
+    "mbo4": "mbo 4",
+    "hbo": "hbo",
+    "wo": "wo",
+}
+SUBSCRIPTION_KIND_NL = {
+    "vacancy_candidates": "nieuwe kandidaten voor mijn vacatures",
+    "client_vacancies": "nieuwe vacatures voor mijn cliënten",
+    "area_pairs": "sterke nieuwe combinaties in mijn gebied",
+}

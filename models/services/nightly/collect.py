@@ -1,0 +1,98 @@
+"""Collect: rank every open vacancy once and write the new (recipient, match) rows to the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.enums import MatchStatus, NotificationStatus, SubscriptionKind
+from matcher.ranking import MatchResult
+from models.services.areas import Geo
+from models.services.matches import save_result
+from models.tables import Candidate, Match, Notification, Subscription, User, Vacancy
+
+if TYPE_CHECKING:
+    from models.services.matching import EngineStore
+
+JOBHUNTER_STRONG = 75.0
+# Each open vacancy is ranked once per run; subscriptions read their part from these top lists (so a coach
+# hears of a vacancy for a client when the client is among the vacancy's best candidates).
+TOP_PER_VACANCY = 50
+
+
+def _changed(session: Session, model: Any, since: dt.datetime) -> set[int]:
+    return set(session.scalars(select(model.id).where(model.updated_at >= since)))
+
+
+def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tuple[int, int]:
+    """Rank for every subscription; store matches and pending ledger rows. Return (new rows, recipients)."""
+    e = store.engine
+    new_c = _changed(session, Candidate, since)
+    new_v = _changed(session, Vacancy, since)
+    subs = session.execute(
+        select(Subscription, User)
+        .join(User, User.id == Subscription.user_id)
+        .where(Subscription.active.is_(True), User.active.is_(True))
+        .order_by(User.email)
+    ).all()
+    area_code = {a.id: code for code, a in Geo(session).areas.items()}
+    per_user: dict[int, list[MatchResult]] = defaultdict(list)
+    limits: dict[int, int] = {}
+    floor = min((sub.min_score for sub, _ in subs), default=0.0)
+    coach_of = dict(session.execute(select(Candidate.id, Candidate.coach_id)).all())
+    with store.lock:
+        # Rank every open vacancy once; all subscriptions read from these rankings.
+        ranked: dict[int, list[MatchResult]] = {}
+        for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open"):
+            ranked[vid] = e.rank_candidates(vid, k=TOP_PER_VACANCY, min_score=floor)
+        area_of_vac = {vid: e.vacancies[vid].area for vid in ranked}
+        for sub, user in subs:
+            kind = SubscriptionKind(sub.kind)
+            area = area_code.get(user.area_id) if user.area_id else None
+            found: list[MatchResult] = []
+            for vid, results in ranked.items():
+                if kind == SubscriptionKind.vacancy_candidates and area_of_vac[vid] != area:
+                    continue
+                if kind == SubscriptionKind.area_pairs and area_of_vac[vid] != area:
+                    continue
+                threshold = (
+                    max(sub.min_score, JOBHUNTER_STRONG) if kind == SubscriptionKind.area_pairs else sub.min_score
+                )
+                for r in results:
+                    if r.score < threshold or not (vid in new_v or r.candidate_id in new_c):
+                        continue
+                    if kind == SubscriptionKind.client_vacancies and coach_of.get(r.candidate_id) != user.id:
+                        continue
+                    if kind == SubscriptionKind.area_pairs and e.candidates[r.candidate_id].area != area:
+                        continue
+                    found.append(r)
+            per_user[user.id].extend(found)
+            limits[user.id] = max(limits.get(user.id, 0), sub.max_per_mail)
+    created = 0
+    version, index_version = e.embedder.version, store.index_version
+    for uid, results in per_user.items():
+        best: dict[tuple[int, int], MatchResult] = {}
+        for r in results:
+            key = (r.candidate_id, r.vacancy_id)
+            if key not in best or r.score > best[key].score:
+                best[key] = r
+        chosen = sorted(best.values(), key=lambda r: (-r.score, r.candidate_id, r.vacancy_id))[: limits[uid]]
+        for r in chosen:
+            existing = session.scalar(
+                select(Match).where(Match.candidate_id == r.candidate_id, Match.vacancy_id == r.vacancy_id)
+            )
+            if existing is not None and existing.status != MatchStatus.suggested:
+                continue  # people have acted on it already
+            m, _ = save_result(session, result=r, model_version=version, index_version=index_version)
+            seen = session.scalar(
+                select(Notification.id).where(Notification.user_id == uid, Notification.match_id == m.id)
+            )
+            if seen is None:
+                session.add(Notification(user_id=uid, match_id=m.id, status=NotificationStatus.pending))
+                created += 1
+    session.flush()
+    return created, len(per_user)
