@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role
 from models.db import session_factory
+from models.enums import Role
 from models.services.access import require_role
 from models.services.matching import EngineStore
 from models.tables import User

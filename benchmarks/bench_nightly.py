@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 
 from benchmarks.world import build_world
-from matcher.enums import Role
 from models.db import make_engine, session_scope
+from models.enums import Role
 from models.schemas import UserCreate
 from models.services.mail import SmtpMailer
 from models.services.nightly import run_nightly

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -202,7 +202,7 @@ class MatchEngine:
         self, profiles: Iterable[CandidateProfile], progress: Callable[[int], None] | None = None
     ) -> int:
         """Add or update candidates (index and profiles)."""
-        items = list(profiles)
+        items = [replace(p) for p in profiles]  # resolving ESCO URIs never changes the caller's profiles
         if not items:
             return 0
         self._preresolve([o for c in items for o in c.desired_occupations], [s for c in items for s in c.skills])
@@ -218,7 +218,7 @@ class MatchEngine:
         self, profiles: Iterable[VacancyProfile], progress: Callable[[int], None] | None = None
     ) -> int:
         """Add or update vacancies."""
-        items = list(profiles)
+        items = [replace(p) for p in profiles]  # resolving ESCO URIs never changes the caller's profiles
         if not items:
             return 0
         self._preresolve(
@@ -244,7 +244,7 @@ class MatchEngine:
 
     def attach_candidates(self, profiles: Iterable[CandidateProfile]) -> int:
         """Register candidates whose vectors are in the (loaded) index already."""
-        profiles = list(profiles)
+        profiles = [replace(p) for p in profiles]
         self._preresolve([o for c in profiles for o in c.desired_occupations], [s for c in profiles for s in c.skills])
         n = 0
         for c in profiles:
@@ -258,7 +258,7 @@ class MatchEngine:
 
     def attach_vacancies(self, profiles: Iterable[VacancyProfile]) -> int:
         """Register vacancies whose vectors are in the (loaded) index already."""
-        profiles = list(profiles)
+        profiles = [replace(p) for p in profiles]
         self._preresolve(
             [v.occupation for v in profiles if v.occupation] + [Concept(v.title) for v in profiles if not v.occupation],
             [s for v in profiles for s in v.required_skills + v.nice_skills],

@@ -7,8 +7,9 @@ docs/quality.md comes from ``werkmatch eval taxonomy`` and ``werkmatch eval rank
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -20,9 +21,9 @@ from matcher.esco import Esco
 from matcher.index import NumpyIndex
 from matcher.profiles import CandidateProfile, Concept, VacancyProfile, candidate_texts, vacancy_texts
 from matcher.ranking import RankingConfig, Weights
-from matcher.taxonomy import Bm25, ConceptLabels, Mode, Normalizer, mrr, ndcg_at, ranks_of, recall_at
+from matcher.taxonomy import Bm25, ConceptLabels, Hit, Mode, Normalizer
 from matcher.textvectors import TextVectors
-from matcher.tuning import dutch_essentials, heldout_occupations
+from matcher.tuning import dutch_essentials, first_sentence, heldout_occupations, is_heldout
 
 TODAY = dt.date(2026, 1, 1)
 
@@ -308,3 +309,76 @@ def format_table(result: dict[str, Any]) -> str:
         }
         lines.append(f"{name:28s} " + "  ".join(f"{k}={x:.4f}" for k, x in flat.items()))
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------- metrics
+def ranks_of(hits: list[list[Hit]], gold: Sequence[str]) -> list[int | None]:
+    """1-based rank of the gold URI in each hit list (None when absent)."""
+    out: list[int | None] = []
+    for h, g in zip(hits, gold, strict=True):
+        uris = [x.uri for x in h]
+        out.append(uris.index(g) + 1 if g in uris else None)
+    return out
+
+
+def mrr(ranks: Sequence[int | None]) -> float:
+    """Mean reciprocal rank."""
+    return float(np.mean([1 / r if r else 0.0 for r in ranks])) if ranks else 0.0
+
+
+def recall_at(ranks: Sequence[int | None], k: int) -> float:
+    """Share of queries with the gold concept in the top k."""
+    return float(np.mean([1.0 if r and r <= k else 0.0 for r in ranks])) if ranks else 0.0
+
+
+def ndcg_at(gains: Sequence[float], ideal: Sequence[float], k: int) -> float:
+    """nDCG@k of a ranked list of gains against the ideal gains."""
+
+    def dcg(xs: Sequence[float]) -> float:
+        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(xs[:k]))
+
+    best = dcg(sorted(ideal, reverse=True))
+    return dcg(gains) / best if best > 0 else 0.0
+
+
+# ------------------------------------------------------------------------- the model on held-out occupations
+def _rank_metrics(sims: np.ndarray, gold: Sequence[int]) -> dict[str, float]:
+    ranks = []
+    for row, g in zip(sims, gold, strict=True):
+        ranks.append(int((row > row[g]).sum()) + 1)
+    capped: list[int | None] = [r if r <= 100 else None for r in ranks]
+    return {
+        "mrr": round(mrr(capped), 4),
+        "recall@1": round(recall_at(capped, 1), 4),
+        "recall@10": round(recall_at(capped, 10), 4),
+    }
+
+
+def evaluate_model(esco: Esco, embedder: Embedder, *, seed: int = 5, max_queries: int = 1500) -> dict[str, Any]:
+    """Dense-only tasks on held-out occupations: title → occupation, skills → occupation, description."""
+    rng = random.Random(seed)
+    occs = sorted(esco.occupations.values(), key=lambda o: o.uri)
+    held = [o for o in occs if is_heldout(o.uri)]
+    pref = [o.preferred for o in occs]
+    pos = {o.uri: i for i, o in enumerate(occs)}
+    enc = embedder.encode
+    pref_vecs = enc(pref, kind="query")
+    result: dict[str, Any] = {"heldout_occupations": len(held), "occupations": len(occs), "seed": seed}
+    # 1. Alternative or hidden label of a held-out occupation -> its preferred label among all occupations.
+    q_title = [(lab, pos[o.uri]) for o in held for lab in [*o.alt, *o.hidden] if lab.lower() != o.preferred.lower()]
+    q_title = rng.sample(q_title, min(max_queries, len(q_title)))
+    sims = enc([q for q, _ in q_title], kind="query") @ pref_vecs.T
+    result["title_to_occupation"] = {"queries": len(q_title), **_rank_metrics(sims, [g for _, g in q_title])}
+    # 2. Four to six Dutch essential skills -> the occupation.
+    q_skill = []
+    for o in held:
+        skills = dutch_essentials(esco, o.uri)
+        if len(skills) >= 4:
+            q_skill.append((", ".join(rng.sample(skills, min(6, len(skills)))), pos[o.uri]))
+    sims = enc([q for q, _ in q_skill], kind="query") @ pref_vecs.T
+    result["skills_to_occupation"] = {"queries": len(q_skill), **_rank_metrics(sims, [g for _, g in q_skill])}
+    # 3. First sentence of the description -> the occupation.
+    q_desc = [(first_sentence(o.description), pos[o.uri]) for o in held if o.description]
+    sims = enc([q for q, _ in q_desc], kind="query") @ pref_vecs.T
+    result["description_to_occupation"] = {"queries": len(q_desc), **_rank_metrics(sims, [g for _, g in q_desc])}
+    return result

@@ -8,7 +8,6 @@ This service uses the ESCO classification of the European Commission.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -161,35 +160,6 @@ class Normalizer:
                 order = sorted(part.tolist(), key=lambda i: (-row[i], self.concepts[i].uri))
                 results.append([Hit(self.concepts[i].uri, self.concepts[i].preferred, float(row[i])) for i in order])
         return results
-
-
-def ranks_of(hits: list[list[Hit]], gold: Sequence[str]) -> list[int | None]:
-    """1-based rank of the gold URI in each hit list (None when absent)."""
-    out: list[int | None] = []
-    for h, g in zip(hits, gold, strict=True):
-        uris = [x.uri for x in h]
-        out.append(uris.index(g) + 1 if g in uris else None)
-    return out
-
-
-def mrr(ranks: Sequence[int | None]) -> float:
-    """Mean reciprocal rank."""
-    return float(np.mean([1 / r if r else 0.0 for r in ranks])) if ranks else 0.0
-
-
-def recall_at(ranks: Sequence[int | None], k: int) -> float:
-    """Share of queries with the gold concept in the top k."""
-    return float(np.mean([1.0 if r and r <= k else 0.0 for r in ranks])) if ranks else 0.0
-
-
-def ndcg_at(gains: Sequence[float], ideal: Sequence[float], k: int) -> float:
-    """nDCG@k of a ranked list of gains against the ideal gains."""
-
-    def dcg(xs: Sequence[float]) -> float:
-        return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(xs[:k]))
-
-    best = dcg(sorted(ideal, reverse=True))
-    return dcg(gains) / best if best > 0 else 0.0
 
 
 class EscoTaxonomy:

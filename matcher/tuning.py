@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.embedder import Embedder
 from matcher.esco import Esco, Occupation
-from matcher.taxonomy import mrr, recall_at
 
 HELDOUT_SHARE = 0.2
 PROMPT = "query: "
@@ -206,46 +204,3 @@ def train_adapter(
     }
     (out / "werkmatch_train.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return info
-
-
-# ---------------------------------------------------------------------------------------- evaluation
-def _rank_metrics(sims: np.ndarray, gold: Sequence[int]) -> dict[str, float]:
-    ranks = []
-    for row, g in zip(sims, gold, strict=True):
-        ranks.append(int((row > row[g]).sum()) + 1)
-    capped: list[int | None] = [r if r <= 100 else None for r in ranks]
-    return {
-        "mrr": round(mrr(capped), 4),
-        "recall@1": round(recall_at(capped, 1), 4),
-        "recall@10": round(recall_at(capped, 10), 4),
-    }
-
-
-def evaluate_model(esco: Esco, embedder: Embedder, *, seed: int = 5, max_queries: int = 1500) -> dict[str, Any]:
-    """Dense-only tasks on held-out occupations: title → occupation, skills → occupation, description."""
-    rng = random.Random(seed)
-    occs = sorted(esco.occupations.values(), key=lambda o: o.uri)
-    held = [o for o in occs if is_heldout(o.uri)]
-    pref = [o.preferred for o in occs]
-    pos = {o.uri: i for i, o in enumerate(occs)}
-    enc = embedder.encode
-    pref_vecs = enc(pref, kind="query")
-    result: dict[str, Any] = {"heldout_occupations": len(held), "occupations": len(occs), "seed": seed}
-    # 1. Alternative or hidden label of a held-out occupation -> its preferred label among all occupations.
-    q_title = [(lab, pos[o.uri]) for o in held for lab in [*o.alt, *o.hidden] if lab.lower() != o.preferred.lower()]
-    q_title = rng.sample(q_title, min(max_queries, len(q_title)))
-    sims = enc([q for q, _ in q_title], kind="query") @ pref_vecs.T
-    result["title_to_occupation"] = {"queries": len(q_title), **_rank_metrics(sims, [g for _, g in q_title])}
-    # 2. Four to six Dutch essential skills -> the occupation.
-    q_skill = []
-    for o in held:
-        skills = dutch_essentials(esco, o.uri)
-        if len(skills) >= 4:
-            q_skill.append((", ".join(rng.sample(skills, min(6, len(skills)))), pos[o.uri]))
-    sims = enc([q for q, _ in q_skill], kind="query") @ pref_vecs.T
-    result["skills_to_occupation"] = {"queries": len(q_skill), **_rank_metrics(sims, [g for _, g in q_skill])}
-    # 3. First sentence of the description -> the occupation.
-    q_desc = [(first_sentence(o.description), pos[o.uri]) for o in held if o.description]
-    sims = enc([q for q, _ in q_desc], kind="query") @ pref_vecs.T
-    result["description_to_occupation"] = {"queries": len(q_desc), **_rank_metrics(sims, [g for _, g in q_desc])}
-    return result

@@ -12,15 +12,13 @@ from matcher.enums import (
     ContractType,
     DutchLevel,
     EducationLevel,
-    MatchStatus,
     OfferType,
-    Role,
-    SubscriptionKind,
     TravelMode,
     VacancyStatus,
     WorkCondition,
     WorkConstraint,
 )
+from models.enums import MatchStatus, Role, SubscriptionKind
 
 Postcode4 = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}$", examples=["9733"])]
 Hours = Annotated[int, Field(ge=0, le=60)]

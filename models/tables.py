@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -27,14 +28,11 @@ from matcher.enums import (
     ContractType,
     DutchLevel,
     EducationLevel,
-    MatchStatus,
-    NotificationStatus,
     OfferType,
-    Role,
-    SubscriptionKind,
     TravelMode,
     VacancyStatus,
 )
+from models.enums import MatchStatus, NotificationStatus, Role, SubscriptionKind
 
 
 def _enum(cls: type) -> Enum:
@@ -361,3 +359,20 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+def _normalise_enums_on_write() -> None:
+    """Enum columns hold enum members, also right after a string was assigned (``match.status = "placed"``)."""
+    for mapper in Base.registry.mappers:
+        for prop in mapper.column_attrs:
+            enum_class = getattr(prop.columns[0].type, "enum_class", None)
+            if enum_class is None:
+                continue
+
+            def convert(_target: Any, value: Any, _old: Any, _initiator: Any, cls: Any = enum_class) -> Any:
+                return value if value is None or isinstance(value, cls) else cls(value)
+
+            event.listen(getattr(mapper.class_, prop.key), "set", convert, retval=True)
+
+
+_normalise_enums_on_write()

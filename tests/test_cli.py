@@ -7,8 +7,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from werkmatch.cli_engine import app
+from werkmatch.cli import build_app
 from werkmatch.settings import get_settings
+
+app = build_app()
 
 
 @pytest.fixture

@@ -132,3 +132,29 @@ def test_every_role_gate_and_rule_is_decided_in_access():
         text = path.read_text()
         assert "HTTPException(403" not in text, path.name
         assert "user.role !=" not in text, path.name
+
+
+def test_the_engine_never_changes_the_callers_profiles(taxonomy, engine_embedder):
+    """Was: upserting wrote the resolved ESCO URIs into the profiles the caller passed in."""
+    from matcher.engine import MatchEngine
+    from matcher.profiles import CandidateProfile, Concept, VacancyProfile
+
+    engine = MatchEngine(engine_embedder, taxonomy=taxonomy)
+    cand = CandidateProfile(id=1, area="oost", postcode="9733", desired_occupations=[Concept("orderpicker")])
+    vac = VacancyProfile(id=2, area="oost", postcode="9733", title="Orderpicker", required_skills=[Concept("orders")])
+    engine.upsert_candidates([cand])
+    engine.upsert_vacancies([vac])
+    assert cand.desired_occupations == [Concept("orderpicker")] and vac.occupation is None
+    assert engine.candidates[1].desired_occupations[0].uri  # the engine's own copy is resolved
+    assert engine.pair(1, 2).candidate_id == 1
+
+
+def test_enum_columns_hold_members_right_after_a_string_is_assigned():
+    """Enums are normalised where they are written, so no reader needs to guess."""
+    from models.enums import MatchStatus
+    from models.tables import Match
+
+    m = Match(candidate_id=1, vacancy_id=2, status="suggested")
+    assert m.status is MatchStatus.suggested
+    m.status = "placed"
+    assert m.status is MatchStatus.placed

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from werkmatch.cli_engine import app
+from werkmatch.cli import build_app
 from werkmatch.settings import get_settings
+
+app = build_app()
 
 pytestmark = pytest.mark.slow
 

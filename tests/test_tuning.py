@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from matcher.esco import cached_esco, skill_synonyms
-from matcher.tuning import batches, build_pairs, evaluate_model, heldout_occupations, is_heldout
+from matcher.evaluation import evaluate_model
+from matcher.tuning import batches, build_pairs, heldout_occupations, is_heldout
 from werkmatch.settings import Settings
 
 

@@ -296,11 +296,19 @@ def serve(
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
-def main() -> None:
-    """Entry point: register the engine commands, then run."""
-    from werkmatch import cli_engine  # registers the index, taxonomy, eval and nightly commands
+def build_app() -> typer.Typer:
+    """The whole operator CLI: the commands here plus the engine's (index, taxonomy, eval, nightly)."""
+    from werkmatch import cli_engine
 
-    cli_engine.app()
+    if not getattr(app, "_engine_registered", False):
+        cli_engine.register(app)
+        app._engine_registered = True  # type: ignore[attr-defined]
+    return app
+
+
+def main() -> None:
+    """Entry point."""
+    build_app()()
 
 
 if __name__ == "__main__":

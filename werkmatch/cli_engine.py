@@ -9,14 +9,11 @@ from typing import Annotated
 
 import typer
 
-from werkmatch.cli import app, err, fail, progress_bar
+from werkmatch.cli import err, fail, progress_bar
 
 index_app = typer.Typer(help="Build and inspect the vector indexes.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="Normalise occupations and skills to ESCO.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluate taxonomy and ranking quality on tasks built from ESCO.", no_args_is_help=True)
-app.add_typer(index_app, name="index")
-app.add_typer(taxonomy_app, name="taxonomy")
-app.add_typer(eval_app, name="eval")
 
 
 @index_app.command("build")
@@ -171,7 +168,7 @@ def eval_model(
 ) -> None:
     """Dense embedding quality on held-out ESCO occupations: titles, skills and descriptions → occupation."""
     from matcher.esco import EscoNotConfigured
-    from matcher.tuning import evaluate_model
+    from matcher.evaluation import evaluate_model
     from werkmatch.context import esco
     from werkmatch.runtime import ModelMissing, load_embedder
     from werkmatch.settings import get_settings
@@ -195,7 +192,6 @@ def eval_model(
         output.write_text(json.dumps(result, indent=2))
 
 
-@app.command()
 def nightly(
     dry_run: Annotated[
         Path | None, typer.Option("--dry-run", help="write the e-mails as .eml files to this folder")
@@ -255,3 +251,11 @@ def nightly(
         err.print(f"failed: {f}", highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the index, taxonomy, eval and nightly commands to the operator CLI."""
+    app.add_typer(index_app, name="index")
+    app.add_typer(taxonomy_app, name="taxonomy")
+    app.add_typer(eval_app, name="eval")
+    app.command()(nightly)

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import CurrentUser, DbId, SessionDep, requires
-from matcher.enums import CandidateStatus, Role
+from matcher.enums import CandidateStatus
+from models.enums import Role
 from models.schemas import CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, ConsentUpdate
 from models.services import candidate_flows as flows
 from models.services.candidate_flows import CandidateOut

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentUser, DbId, SessionDep, StoreDep
-from matcher.enums import MatchStatus, OfferType
+from matcher.enums import OfferType
+from models.enums import MatchStatus
 from models.schemas import (
     CandidateSearch,
     ConceptSuggestion,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, DbId, SessionDep, SettingsDep, requires
-from matcher.enums import Role, SubscriptionKind
+from models.enums import Role, SubscriptionKind
 from models.schemas import (
     AuditRead,
     SubscriptionRead,

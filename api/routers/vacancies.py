@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentUser, DbId, SessionDep, requires
-from matcher.enums import OfferType, Role, VacancyStatus
+from matcher.enums import OfferType, VacancyStatus
+from models.enums import Role
 from models.schemas import (
     EmployerCreate,
     EmployerRead,

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.ui import admin, auth, candidates, matches, search, settings, vacancies
 from api.ui.common import Redirect, UiUser, error_response, redirect
-from matcher.enums import Role
+from models.enums import Role
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
 from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, page, redirect, ui_requires
-from matcher.enums import Role
+from models.enums import Role
 from models.schemas import UserCreate, UserRead
 from models.services import users
 from models.services.audit import list_events

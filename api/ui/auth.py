@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
 from api.ui.common import COOKIE, UiUser, check_csrf, page, redirect, set_session_cookie
-from matcher.enums import Role
+from models.enums import Role
 from models.services.audit import record
 from models.services.users import authenticate_token
 

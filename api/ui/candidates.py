@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, StoreDep
 from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, lines, page, redirect, ui_requires
-from matcher.enums import Role
+from models.enums import Role
 from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
 from models.services import candidate_flows, rankings
 

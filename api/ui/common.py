@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
-from matcher.enums import Role
 from matcher.labels import (
     CANDIDATE_STATUS_NL,
     EDUCATION_NL,
@@ -28,6 +27,7 @@ from matcher.labels import (
     VACANCY_STATUS_NL,
 )
 from models.db import real_transaction
+from models.enums import Role
 from models.schemas import AreaRead
 from models.services import ServiceError
 from models.services.access import Forbidden, require_role

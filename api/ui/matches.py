@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, StoreDep
 from api.ui.common import UiUser, back, check_csrf, page, redirect
-from matcher.enums import MATCH_TRANSITIONS, MatchStatus
 from models.db import real_transaction
+from models.enums import MATCH_TRANSITIONS, MatchStatus
 from models.services import ServiceError, match_flows
 from models.tables import Vacancy
 

@@ -20,8 +20,9 @@ from api.ui.common import (
     templates,
     ui_requires,
 )
-from matcher.enums import Role, VacancyStatus
+from matcher.enums import VacancyStatus
 from matcher.wording import check_vacancy_text
+from models.enums import Role
 from models.schemas import VacancyChecked, VacancyCreate, VacancyUpdate
 from models.services import rankings, vacancy_flows
 from models.services.access import require_vacancy_writer

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role
+from models.enums import Role
 from models.services import NotFound, ServiceError
 from models.tables import Candidate, Employer, User, Vacancy
 

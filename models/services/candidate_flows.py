@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from matcher.enums import CandidateStatus, Role
+from matcher.enums import CandidateStatus
+from models.enums import Role
 from models.schemas import CandidateAnonymous, CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, Page
 from models.services import Conflict
 from models.services.access import View, candidate_view, require_coach_of, require_role

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from matcher.enums import Role
+from models.enums import Role
 from models.schemas import CandidateCreate, CandidateRead, CandidateUpdate, PersonalData
 from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo

@@ -11,14 +11,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data import load_json
-from matcher.enums import (
-    ContractType,
-    OfferType,
-    Role,
-    TravelMode,
-    WorkConstraint,
-)
+from matcher.enums import ContractType, OfferType, TravelMode, WorkConstraint
 from matcher.esco import Esco
+from models.enums import Role
 from models.schemas import UserCreate
 from models.services.areas import Geo, seed_areas
 from models.services.users import create_user

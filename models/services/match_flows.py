@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from matcher.enums import MATCH_TRANSITIONS, MatchStatus, Role
+from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.schemas import MatchDetail, MatchEventRead, MatchRead
 from models.services import NotFound
 from models.services.access import can_see_candidate, candidate_view

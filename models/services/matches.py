@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from matcher.enums import MATCH_TRANSITIONS, MatchStatus, NotificationStatus
 from matcher.ranking import MatchResult
+from models.enums import MATCH_TRANSITIONS, MatchStatus, NotificationStatus
 from models.services import Conflict, NotFound
 from models.services.audit import record
 from models.tables import (

@@ -6,7 +6,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role, SubscriptionKind
+from models.enums import Role, SubscriptionKind
 from models.schemas import SubscriptionRead, SubscriptionUpdate
 from models.services import NotFound, ServiceError
 from models.tables import Subscription, User

@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role
+from models.enums import Role
 from models.schemas import TokenCreated, UserCreate, UserRead
 from models.services import Conflict, NotFound
 from models.services.areas import Geo

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role
+from models.enums import Role
 from models.schemas import EmployerCreate, EmployerRead, VacancyCreate, VacancyRead, VacancyUpdate
 from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matcher.enums import OfferType, Role, VacancyStatus
+from matcher.enums import OfferType, VacancyStatus
 from matcher.wording import check_vacancy_text
+from models.enums import Role
 from models.schemas import (
     EmployerCreate,
     EmployerRead,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import MatchStatus, NotificationStatus, SubscriptionKind
 from matcher.ranking import MatchResult
+from models.enums import MatchStatus, NotificationStatus, SubscriptionKind
 from models.services.areas import Geo
 from models.services.matches import save_result
 from models.tables import Candidate, Match, Notification, Subscription, User, Vacancy

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.enums import NotificationStatus
+from models.enums import NotificationStatus
 from models.services.mail import Mailer, PermanentMailError, TemporaryMailError
 from models.services.nightly.message import MailSettings, render_message
 from models.services.nightly.summary import NightlySummary

@@ -11,8 +11,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.enums import Role
 from matcher.labels import SUBSCRIPTION_KIND_NL
+from models.enums import Role
 from models.services.areas import Geo
 from models.services.subscriptions import unsubscribe_token
 from models.tables import Candidate, Employer, Match, Notification, Subscription, User, Vacancy
