@@ -47,7 +47,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 def get_current_user(request: Request, session: SessionDep) -> User:
     """The authenticated user; 401 otherwise."""
-    user = request.app.state.authenticator.authenticate(request, session)
+    user: User | None = request.app.state.authenticator.authenticate(request, session)
     if user is None:
         raise HTTPException(401, "missing, invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
     request.state.user_id = user.id

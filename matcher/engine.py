@@ -105,8 +105,8 @@ class MatchEngine:
         self._cfilter: dict[str, np.ndarray] | None = None
         self._vfilter: dict[str, np.ndarray] | None = None
         self._area_codes: dict[str, int] = {}
-        self._cmemo: dict[tuple, np.ndarray] = {}  # filter -> allowed ids, until the profiles change
-        self._vmemo: dict[tuple, np.ndarray] = {}
+        self._cmemo: dict[tuple[object, ...], np.ndarray] = {}  # filter -> allowed ids, until the profiles change
+        self._vmemo: dict[tuple[object, ...], np.ndarray] = {}
 
     # ----------------------------------------------------------------- preparation
     def _pref(self, uri: str | None) -> str:
@@ -182,7 +182,8 @@ class MatchEngine:
         assert p.comp is not None
         v = self._weights3() @ p.comp
         n = float(np.linalg.norm(v))
-        return v / n if n > 0 else v
+        out: np.ndarray = v / n if n > 0 else v
+        return out
 
     def _vectors(self, preps: list[_Prepared], progress: Callable[[int], None] | None = None) -> np.ndarray:
         texts: list[str] = []

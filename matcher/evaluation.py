@@ -187,7 +187,9 @@ def _engine(embedder: Embedder, tax: TaxonomyContext | None, cfg: RankingConfig,
     return e
 
 
-def _hybrid(e: MatchEngine, vs: list[VacancyProfile], cs: list[CandidateProfile]) -> tuple[dict, dict]:
+def _hybrid(
+    e: MatchEngine, vs: list[VacancyProfile], cs: list[CandidateProfile]
+) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
     v2c = {
         v.id: [r.candidate_id for r in e.rank_candidates(v.id, k=20, ladder_filter=False, include_ineligible=True)]
         for v in vs
@@ -283,7 +285,9 @@ def _top(sims: np.ndarray, queries: list[Any], docs: list[Any]) -> dict[int, lis
     return {q.id: ids[np.lexsort((ids, -sims[i]))][:20].tolist() for i, q in enumerate(queries)}
 
 
-def _both(esco: Esco, v2c: dict, c2v: dict, v_occ: dict[int, str], c_occ: dict[int, str]) -> dict[str, Any]:
+def _both(
+    esco: Esco, v2c: dict[int, list[int]], c2v: dict[int, list[int]], v_occ: dict[int, str], c_occ: dict[int, str]
+) -> dict[str, Any]:
     return {
         "candidates_for_vacancy": _metrics(esco, v2c, v_occ, c_occ),
         "vacancies_for_candidate": _metrics(esco, c2v, c_occ, v_occ),

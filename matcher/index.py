@@ -172,7 +172,8 @@ class NumpyIndex:
         pos = np.searchsorted(sorted_ids, ids)
         pos = np.clip(pos, 0, len(sorted_ids) - 1)
         hit = sorted_ids[pos] == ids
-        return order[pos[hit]]
+        result: np.ndarray = order[pos[hit]]
+        return result
 
     def save(self, folder: Path) -> None:
         """Persist atomically."""

@@ -273,7 +273,7 @@ def build_model(*, out: Path, source: Path | None = None, force: bool = False) -
         sd["pooler.dense.weight"] = torch.eye(f.hidden)
         sd["pooler.dense.bias"] = torch.zeros(f.hidden)
         save_file(sd, str(hf_dir / "model.safetensors"), metadata={"format": "pt"})
-        fast = PreTrainedTokenizerFast(
+        fast = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
             tokenizer_object=build_tokenizer(f),
             bos_token="<s>",
             eos_token="</s>",

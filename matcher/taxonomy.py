@@ -129,7 +129,8 @@ class Normalizer:
             raise ValueError(f"no label scores for mode {mode}")
         if self.label_vecs is None or self.vectors is None:
             raise RuntimeError("dense scoring needs an embedder")
-        return self.vectors.embedder.encode(qs, kind="query") @ self.label_vecs.T
+        sims: np.ndarray = self.vectors.embedder.encode(qs, kind="query") @ self.label_vecs.T
+        return sims
 
     def concept_scores(self, label_scores: np.ndarray) -> np.ndarray:
         """Max over each concept's labels: [n_queries, n_concepts]."""

@@ -48,7 +48,8 @@ class TextVectors:
 
     def one(self, text: str) -> np.ndarray:
         """Vector of one text."""
-        return self.get([text])[0]
+        row: np.ndarray = self.get([text])[0]
+        return row
 
     def save(self, path: Path) -> None:
         """Write the cache to an ``.npz`` file (atomically)."""

@@ -107,7 +107,7 @@ def ui_user(request: Request, session: SessionDep) -> User:
     """The signed-in user (through the API's own authenticator), or a redirect to the sign-in page."""
     token = session_token(request)
     request.state.session_token = token
-    user = request.app.state.authenticator.authenticate(request, session) if token else None
+    user: User | None = request.app.state.authenticator.authenticate(request, session) if token else None
     if user is None:
         raise Redirect("/ui/inloggen")
     request.state.csrf = _csrf(request, token or "")
