@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from models.db import session_factory
 from models.enums import Role
+from models.services import Unavailable
 from models.services.access import require_role
 from models.services.matching import EngineStore
 from models.tables import User
@@ -69,15 +70,17 @@ def requires(*roles: Role) -> Any:
 def ensure_store(app: object, session: Session) -> EngineStore:
     """The engine store, created on first use and kept in step with the database."""
     state = app.state  # type: ignore[attr-defined]
+    if state.store is None and getattr(state, "loading", False):
+        raise Unavailable("the model and index are still loading; try again in a moment")
     if state.store is None:
         with _store_lock:
             if state.store is None:
-                from werkmatch.runtime import ModelMissing, make_store
+                from werkmatch.runtime import ModelMissing
 
                 try:
-                    store = make_store(state.settings)
+                    store = state.store_factory(state.settings)
                 except ModelMissing as exc:
-                    raise HTTPException(503, str(exc)) from exc
+                    raise Unavailable(str(exc)) from exc
                 store.sync(session)
                 state.store = store
     current: EngineStore = state.store

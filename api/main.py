@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -33,17 +34,29 @@ TAGS = [
 
 
 def _load_store(app: FastAPI) -> None:
+    """Load the model and the index (or rebuild it from the database), then start serving rankings."""
+    try:
+        store = app.state.store_factory(app.state.settings)
+        with session_scope(app.state.engine) as session:
+            store.sync(session)
+        store.save()
+        app.state.store = store
+        log.info(
+            "engine ready",
+            extra={
+                "extra_fields": {"candidates": len(store.engine.candidates), "vacancies": len(store.engine.vacancies)}
+            },
+        )
+    except Exception:  # the API still serves what needs no engine; /ready says why not
+        log.exception("could not load the model and index at start-up")
+    finally:
+        app.state.loading = False
+
+
+def _make_store(settings: Settings) -> EngineStore:
     from werkmatch.runtime import make_store
 
-    store = make_store(app.state.settings)
-    with session_scope(app.state.engine) as session:
-        store.sync(session)
-    store.save()
-    app.state.store = store
-    log.info(
-        "engine ready",
-        extra={"extra_fields": {"candidates": len(store.engine.candidates), "vacancies": len(store.engine.vacancies)}},
-    )
+    return make_store(settings)
 
 
 def create_app(
@@ -52,18 +65,18 @@ def create_app(
     store: EngineStore | None = None,
     preload: bool = True,
     authenticator: Authenticator | None = None,
+    store_factory: Callable[[Settings], EngineStore] | None = None,
 ) -> FastAPI:
-    """Build the app; ``store`` injects a ready engine (tests), ``preload`` loads one at start-up."""
+    """Build the app; ``store`` injects a ready engine (tests), ``preload`` loads one in the background at
+    start-up (``/health`` answers at once, ``/ready`` once it is loaded), ``store_factory`` makes it."""
     settings = settings or get_settings()
     setup_logging()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.store is None and preload:
-            try:
-                await run_in_threadpool(_load_store, app)
-            except Exception:  # the API still serves what needs no engine; /ready says why not
-                log.exception("could not load the model and index at start-up")
+            app.state.loading = True
+            threading.Thread(target=_load_store, args=(app,), name="werkmatch-engine-load", daemon=True).start()
         yield
         if app.state.store is not None and preload:
             await run_in_threadpool(app.state.store.save)
@@ -81,6 +94,8 @@ def create_app(
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.store = store
+    app.state.store_factory = store_factory or _make_store
+    app.state.loading = False
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
     app.state.metrics = Metrics()
     problems.install(app, html_errors=ui.error_response)

@@ -20,7 +20,7 @@ import numpy as np
 
 from matcher.engine import MatchEngine
 from matcher.index import FaissIndex
-from matcher.profiles import CandidateProfile, Concept, Experience, VacancyProfile
+from matcher.profiles import CandidateProfile, Concept, Experience, VacancyProfile, candidate_texts
 
 TODAY = dt.date(2026, 11, 2)
 
@@ -81,7 +81,6 @@ def _profiles(n_cand: int, n_vac: int, seed: int) -> tuple[list[CandidateProfile
                 available_from=row["available_from"],
                 ladder_step=row["ladder_step"],
                 constraints=row["constraints"],
-                about=row["about"],
             )
         )
     employers = [gen.employer(i) | {"id": i + 1} for i in range(40)]
@@ -122,7 +121,7 @@ def run(*, candidates: int, distinct: int, vacancies: int, queries: int, seed: i
     emb = load_embedder()
     cands, vacs = _profiles(distinct, vacancies, seed)
     # Encoding: batch throughput and single-query latency.
-    texts = [c.about + " " + ", ".join(s.label for s in c.skills) for c in cands[:512]]
+    texts = [candidate_texts(c)[2] for c in cands[:512]]
     emb.encode(texts[:16])
     t = time.perf_counter()
     emb.encode(texts)

@@ -274,13 +274,20 @@ class MatchEngine:
         self._vfilter = None
         return n
 
-    def remove_candidates(self, ids: Iterable[int]) -> int:
-        """Remove candidates from the index and the profiles."""
+    def remove_candidates(self, ids: Iterable[int], *, evict_texts: bool = False) -> int:
+        """Remove candidates from the index and the profiles; ``evict_texts`` also forgets the vectors of
+        their profile texts that no other profile uses (a deleted candidate leaves no trace)."""
         ids = list(ids)
+        texts: list[str] = []
         for i in ids:
             self.candidates.pop(i, None)
-            self._cprep.pop(i, None)
+            prep = self._cprep.pop(i, None)
+            if prep is not None:
+                texts.extend(prep.texts)
         self._cfilter = None
+        if evict_texts and texts:
+            in_use = {t for p in (*self._cprep.values(), *self._vprep.values()) for t in p.texts}
+            self.vectors.discard(t for t in texts if t not in in_use)
         return self.cand_index.remove(ids)
 
     def remove_vacancies(self, ids: Iterable[int]) -> int:

@@ -154,7 +154,6 @@ def build_ranking_task(
                     travel_mode=rng.choice(["bike", "car", "public_transport"]),
                     max_travel_km=25.0,
                     ladder_step=6,
-                    about=f"Ik wil graag werken als {labels[j % len(labels)]}.",
                 )
             )
             c_occ[cid] = o.uri

@@ -56,7 +56,6 @@ class CandidateProfile:
     doelgroepregister: bool = False
     jobcoach: bool = False
     constraints: list[str] = field(default_factory=list)
-    about: str = ""
     stamp: str = ""
 
 
@@ -97,7 +96,7 @@ def candidate_texts(c: CandidateProfile, pref: dict[str, str] | None = None) -> 
     skills = _join([s.label for s in c.skills])
     exp = _join([e.title for e in c.experience])
     parts = [f"Zoekt werk als {occ}." if occ else "", f"Vaardigheden: {skills}." if skills else ""]
-    parts += [f"Ervaring als {exp}." if exp else "", c.about.strip()]
+    parts += [f"Ervaring als {exp}." if exp else ""]  # never the coach's free text about the person
     return occ, skills, " ".join(p for p in parts if p)
 
 

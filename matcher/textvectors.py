@@ -1,8 +1,13 @@
-"""A cache of text → embedding, so the same text is never encoded twice (persisted with the index)."""
+"""A cache of text → embedding, so the same text is never encoded twice (persisted with the index).
+
+Texts are keyed by a SHA-256 digest, never stored as text: the saved file holds digests and vectors only,
+so no profile's words end up on disk. :meth:`discard` evicts texts no profile uses any more.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +15,13 @@ import numpy as np
 from matcher.embedder import Embedder
 
 
+def text_key(text: str) -> str:
+    """The cache key of a text (hex SHA-256 of its UTF-8 bytes)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class TextVectors:
-    """Embeddings of short texts, keyed by the exact text (kind ``query``)."""
+    """Embeddings of short texts (kind ``query``), keyed by the digest of the exact text."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
@@ -22,18 +32,18 @@ class TextVectors:
         return len(self._row)
 
     def __contains__(self, text: str) -> bool:
-        return text in self._row
+        return text_key(text) in self._row
 
     def ensure(self, texts: Sequence[str], progress: Callable[[int], None] | None = None, batch: int = 512) -> None:
         """Encode the texts not cached yet."""
-        missing = [t for t in dict.fromkeys(texts) if t and t not in self._row]
+        missing = [t for t in dict.fromkeys(texts) if t and text_key(t) not in self._row]
         for start in range(0, len(missing), batch):
             chunk = missing[start : start + batch]
             vecs = self.embedder.encode(chunk, kind="query")
             base = len(self._mat)
             self._mat = np.vstack([self._mat, vecs])
             for j, t in enumerate(chunk):
-                self._row[t] = base + j
+                self._row[text_key(t)] = base + j
             if progress:
                 progress(len(chunk))
 
@@ -43,7 +53,7 @@ class TextVectors:
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             if t:
-                out[i] = self._mat[self._row[t]]
+                out[i] = self._mat[self._row[text_key(t)]]
         return out
 
     def one(self, text: str) -> np.ndarray:
@@ -51,20 +61,34 @@ class TextVectors:
         row: np.ndarray = self.get([text])[0]
         return row
 
+    def discard(self, texts: Iterable[str]) -> int:
+        """Forget these texts' vectors (e.g. of a deleted candidate); return how many were cached."""
+        gone = {text_key(t) for t in texts if t} & self._row.keys()
+        if not gone:
+            return 0
+        keep = sorted((row, key) for key, row in self._row.items() if key not in gone)
+        self._mat = self._mat[[row for row, _ in keep]] if keep else self._mat[:0]
+        self._row = {key: i for i, (_, key) in enumerate(keep)}
+        return len(gone)
+
     def save(self, path: Path) -> None:
-        """Write the cache to an ``.npz`` file (atomically)."""
-        texts = sorted(self._row, key=self._row.__getitem__)
+        """Write digests and vectors to an ``.npz`` file (atomically; no text, no pickled objects)."""
+        keys = sorted(self._row, key=self._row.__getitem__)
         tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, texts=np.array(texts, dtype=object), vectors=self._mat, version=self.embedder.version)
+        np.savez(tmp, keys=np.array(keys, dtype="U64"), vectors=self._mat, version=np.array(self.embedder.version))
         tmp.replace(path)
 
     def load(self, path: Path) -> bool:
         """Read a cache written for the same model; return whether it was used."""
         if not path.is_file():
             return False
-        data = np.load(path, allow_pickle=True)
-        if str(data["version"]) != self.embedder.version:
-            return False
-        self._mat = data["vectors"].astype(np.float32)
-        self._row = {str(t): i for i, t in enumerate(data["texts"].tolist())}
+        with np.load(path, allow_pickle=False) as data:
+            if "keys" not in data.files or str(data["version"]) != self.embedder.version:
+                return False  # another model, or the old format that stored raw text: rebuilt
+            vectors = data["vectors"].astype(np.float32)
+            keys = [str(k) for k in data["keys"].tolist()]
+        if vectors.shape != (len(keys), self.embedder.dim):
+            raise ValueError(f"{path}: {len(keys)} keys but vectors of shape {vectors.shape}")
+        self._mat = vectors
+        self._row = {k: i for i, k in enumerate(keys)}
         return True

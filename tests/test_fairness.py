@@ -33,6 +33,7 @@ FORBIDDEN = {
     "religion",
     "ethnicity",
     "postcode_full",
+    "about",
 }
 
 
@@ -92,3 +93,34 @@ def test_ladder_step_and_support_are_filters_not_score_factors(demo_store):
             engine.candidates[cid] = c
             pairs += 1
     assert pairs >= 10
+
+
+SENSITIVE_ABOUT = [
+    "Heeft schulden bij de gemeente en een betalingsregeling.",
+    "Psychische klachten, burn-out in 2023; gebruikt medicatie.",
+    "Gevlucht uit Syrië, spreekt Arabisch, moslim.",
+    "Alleenstaande moeder van drie kinderen, zwanger.",
+]
+
+
+def test_what_a_coach_wrote_about_the_person_never_moves_a_score_or_a_vector(demo_db, demo_store):
+    """The free text a coach writes (health, debts, origin, family) stays out of every vector and score."""
+    engine = demo_store.engine
+
+    def searches() -> list[list[tuple[int, float]]]:
+        return [[(h.id, h.score) for h in engine.search_candidates(q, k=10)] for q in SENSITIVE_ABOUT]
+
+    found_before = searches()
+    with Session(demo_db) as s:
+        geo = Geo(s)
+        cands = s.scalars(select(Candidate).where(Candidate.status == "active").order_by(Candidate.id).limit(8)).all()
+        for i, cand in enumerate(cands):
+            before = _scores(engine, cand.id)
+            texts = candidate_texts(engine.candidates[cand.id])
+            cand.about = SENSITIVE_ABOUT[i % len(SENSITIVE_ABOUT)]
+            changed = candidate_profile(cand, geo)
+            assert candidate_texts(changed) == texts
+            engine.upsert_candidates([changed])
+            assert _scores(engine, cand.id) == before
+        s.rollback()
+    assert searches() == found_before

@@ -48,7 +48,7 @@ def test_build_save_reuse_and_repair(small_db, engine_embedder, tmp_path):
     # A change committed to the database but never saved to the index (a crash) is repaired on start.
     with session_scope(small_db) as s:
         cand = s.scalars(select(Candidate).order_by(Candidate.id)).first()
-        cand.about = "Ik wil graag fietsen repareren in een fietsenwinkel."
+        cand.skills = [{"label": "fietsen repareren"}]
         changed_id = cand.id
         gone = s.scalars(select(Candidate).order_by(Candidate.id.desc())).first()
         gone_id = gone.id
@@ -57,7 +57,7 @@ def test_build_save_reuse_and_repair(small_db, engine_embedder, tmp_path):
     with session_scope(small_db) as s:
         stats = store3.sync(s)
     assert stats == {"added": 1, "removed": 1}
-    assert store3.engine.candidates[changed_id].about.startswith("Ik wil graag fietsen")
+    assert store3.engine.candidates[changed_id].skills[0].label == "fietsen repareren"
     assert gone_id not in store3.engine.cand_index.ids().tolist()
     assert gone_id not in store3.engine.candidates
 
@@ -78,3 +78,37 @@ def test_refresh_notices_changes_made_elsewhere(small_db, engine_embedder, tmp_p
     with session_scope(small_db) as s:
         store.refresh(s)
     assert len(store.engine.candidates) == 29
+
+
+@pytest.mark.parametrize("damage", ["manifest", "vectors", "index_folder", "index_file"])
+def test_a_corrupt_index_is_moved_aside_and_rebuilt_from_the_database(small_db, engine_embedder, tmp_path, damage):
+    """Was: /ready stayed 503, rankings answered 500 and `werkmatch index build` crashed on the same load."""
+    folder = tmp_path / "index"
+    store, _ = _store(engine_embedder, folder)
+    with session_scope(small_db) as s:
+        store.sync(s)
+    store.save()
+    vid = next(iter(store.engine.vacancies))
+    expected = [(r.candidate_id, r.score) for r in store.engine.rank_candidates(vid, k=5, ladder_filter=False)]
+    if damage == "manifest":
+        (folder / MANIFEST).write_text('{"model_version": "half-writ')
+    elif damage == "vectors":
+        (folder / "textvectors.npz").write_bytes(b"PK\x03\x04 not a zip at all")
+    elif damage == "index_folder":
+        import shutil
+
+        shutil.rmtree(folder / "candidates")
+        (folder / "candidates").write_text("not a folder")
+    else:
+        for p in (folder / "vacancies").iterdir():
+            p.write_bytes(b"\x00garbage")
+    again, loaded = _store(engine_embedder, folder)
+    assert not loaded
+    assert list(tmp_path.glob("index.broken-*")), "the broken index is kept aside for inspection"
+    with session_scope(small_db) as s:
+        assert again.sync(s)["added"] == 40
+    again.save()
+    got = [(r.candidate_id, r.score) for r in again.engine.rank_candidates(vid, k=5, ladder_filter=False)]
+    assert got == expected
+    _, loaded = _store(engine_embedder, folder)
+    assert loaded  # the rebuilt index is good again

@@ -140,3 +140,90 @@ def test_a_search_with_a_nul_character_is_answered_and_audited(api):
     assert res.status_code == 200
     events = api.get("admin", "/v1/audit?action=candidate.view&limit=5").json()
     assert events and all("\x00" not in (e["reason"] or "") for e in events)
+
+
+def test_a_deleted_candidate_leaves_no_trace_in_the_index_files(api):
+    """Deleting removes the vectors of the candidate's texts and their index entry from disk before it answers;
+    no file ever holds the words of a profile (texts are cached by digest) or what the coach wrote."""
+    import json
+    import uuid
+
+    import numpy as np
+
+    from matcher.profiles import candidate_texts
+    from matcher.textvectors import text_key
+
+    store = api.env["store"]
+    marker = f"merkteken{uuid.uuid4().hex[:10]}"
+    body = {
+        "external_id": f"trace-{marker}",
+        "area": "oost",
+        "postcode": "9733",
+        "ladder_step": 5,
+        "hours_min": 20,
+        "hours_max": 32,
+        "desired_occupations": [{"label": f"{marker} lasser"}],
+        "skills": [{"label": f"{marker} lassen"}],
+        "about": f"{marker}: schulden en een burn-out",
+        "personal": {"first_name": "Spoor", "last_name": marker},
+    }
+    cid = api.post("coach.oost", "/v1/candidates", json=body).json()["id"]
+    assert api.get("coach.oost", f"/v1/candidates/{cid}/matches").status_code == 200
+    keys = {text_key(t) for t in candidate_texts(store.engine.candidates[cid]) if t}
+    store.save(force=True)
+
+    def files() -> list:
+        return [p for p in store.folder.rglob("*") if p.is_file()]
+
+    def saved_keys() -> set[str]:
+        with np.load(store.folder / "textvectors.npz", allow_pickle=False) as data:
+            return set(data["keys"].tolist())
+
+    assert not any(marker.encode() in p.read_bytes() for p in files())
+    assert keys <= saved_keys()
+    assert api.delete("coach.oost", f"/v1/candidates/{cid}").status_code == 204
+    assert not keys & saved_keys()
+    manifest = json.loads((store.folder / "manifest.json").read_text())
+    assert str(cid) not in manifest["candidates"]
+    assert cid not in store.engine.cand_index.ids().tolist()
+    assert not any(marker.encode() in p.read_bytes() for p in files())
+
+
+def test_health_answers_at_once_and_ready_waits_for_the_engine_even_over_a_corrupt_index(api, tmp_path):
+    """Start-up loads the engine in the background: /health answers at once, /ready is 503 until the index
+    is loaded; a corrupt index is moved aside and rebuilt, and then rankings work."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from models.services.matching import MANIFEST, EngineStore
+    from werkmatch.settings import Settings
+
+    folder = tmp_path / "index"
+    folder.mkdir()
+    (folder / MANIFEST).write_text('{"model_version": ')  # half-written
+    release = threading.Event()
+    shared = api.env["store"].engine
+
+    def factory(settings: Settings) -> EngineStore:
+        release.wait(30)
+        store = EngineStore(embedder=shared.embedder, folder=folder, taxonomy=shared.taxonomy, today=shared.today)
+        store.load()
+        return store
+
+    settings = Settings(database_url=api.env["url"], data_dir=tmp_path / "data")
+    app = create_app(settings, preload=True, store_factory=factory)
+    token = api.env["tokens"]["adviseur.oost"]
+    vid = _oost_vacancy(api)
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 503
+        busy = client.get(f"/v1/vacancies/{vid}/matches", headers={"Authorization": f"Bearer {token}"})
+        assert busy.status_code == 503 and busy.headers["content-type"].startswith("application/problem+json")
+        release.set()
+        deadline = time.monotonic() + 60
+        while client.get("/ready").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert client.get("/ready").status_code == 200
+        res = client.get(f"/v1/vacancies/{vid}/matches?limit=5", headers={"Authorization": f"Bearer {token}"})
+        assert res.status_code == 200 and res.json()["items"]
+    assert list(tmp_path.glob("index.broken-*"))

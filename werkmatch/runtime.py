@@ -76,7 +76,12 @@ def _load_taxonomy(
         emb = _load_embedder(model, adapter)
         cache = label_cache_path(Path(data_dir), data.version, emb.version)
         vectors = TextVectors(emb)
-        vectors.load(cache)
+        try:
+            vectors.load(cache)
+        except Exception as exc:  # a corrupt or half-written cache is rebuilt, never fatal
+            log.warning("ESCO label cache %s cannot be read (%r); rebuilding it", cache, exc)
+            cache.unlink(missing_ok=True)
+            vectors = TextVectors(emb)
         before = len(vectors)
         tax = EscoTaxonomy(data, vectors, progress=progress)
         if len(vectors) != before:

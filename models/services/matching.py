@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -63,7 +64,6 @@ def candidate_profile(c: Candidate, geo: Geo) -> CandidateProfile:
         doelgroepregister=c.doelgroepregister,
         jobcoach=c.jobcoach,
         constraints=list(c.constraints or []),
-        about=c.about or "",
         stamp=_stamp(c.updated_at),
     )
 
@@ -139,7 +139,31 @@ class EngineStore:
         return f"{e.embedder.version}:{len(e.candidates)}c:{len(e.vacancies)}v"
 
     def load(self) -> bool:
-        """Load a persisted index made with the same model; return whether one was used."""
+        """Load a persisted index made with the same model; return whether one was used.
+
+        An index that cannot be read (a corrupt or half-written manifest, vector file or index folder) is
+        moved aside and the engine starts empty: the next sync rebuilds it from the database.
+        """
+        try:
+            return self._load()
+        except Exception as exc:
+            aside = self.folder.with_name(f"{self.folder.name}.broken-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}")
+            log.warning(
+                "index cannot be read; moved aside and rebuilt from the database",
+                extra={"extra_fields": {"folder": str(self.folder), "aside": str(aside), "error": repr(exc)}},
+            )
+            try:
+                self.folder.rename(aside)
+            except OSError:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            e = self.engine
+            e.cand_index = FaissIndex(e.embedder.dim)
+            e.vac_index = FaissIndex(e.embedder.dim)
+            self._disk_stamps = {"c": {}, "v": {}}
+            self.loaded_from_disk = False
+            return False
+
+    def _load(self) -> bool:
         manifest = self.folder / MANIFEST
         if not manifest.is_file():
             return False
@@ -282,8 +306,10 @@ class EngineStore:
         self._stale = True
 
     def forget_candidate(self, candidate_id: int) -> None:
-        """Remove a deleted candidate from the in-memory index at once."""
+        """Remove a deleted candidate everywhere the engine keeps it: the in-memory index and profiles, the
+        vectors of their texts, and the files on disk (saved before the DELETE answers)."""
         with self.lock:
-            self.engine.remove_candidates([candidate_id])
+            self.engine.remove_candidates([candidate_id], evict_texts=True)
             self._version = None
             self.dirty = True
+        self.save()
