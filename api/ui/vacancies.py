@@ -35,7 +35,7 @@ ADVISER = [ui_requires(Role.employer_adviser)]
 
 
 def _own_area_code(session: Session, user: User) -> str | None:
-    return Geo(session).area_by_id[user.area_id].code if user.area_id else None
+    return Geo.of(session).area_by_id[user.area_id].code if user.area_id else None
 
 
 @router.get("/vacatures", response_class=HTMLResponse)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -35,6 +38,7 @@ def seed_areas(session: Session) -> int:
                     session.add(Postcode(code=code, wijk_id=wijk.id, lat=lat, lon=lon))
                     known_pc.add(code)
     session.flush()
+    Geo.forget()
     return len(known_pc)
 
 
@@ -65,20 +69,56 @@ class PostcodeInfo:
     lon: float
 
 
+@dataclass(frozen=True)
+class AreaInfo:
+    """A gebied: its id, code and name."""
+
+    id: int
+    code: str
+    name: str
+
+
 class Geo:
-    """An in-memory lookup of areas and postcodes for one session's work."""
+    """An in-memory lookup of gebieden and postcodes (reference data; plain values, safe across sessions).
+
+    ``Geo.of(session)`` shares one per database for ``CACHE_SECONDS``; ``seed_areas`` clears it.
+    """
+
+    CACHE_SECONDS = 60.0
+    _cache: ClassVar[dict[str, tuple[float, Geo]]] = {}
+    _cache_lock = threading.Lock()
 
     def __init__(self, session: Session) -> None:
-        self.areas: dict[str, Area] = {a.code: a for a in session.scalars(select(Area))}
-        self.area_by_id: dict[int, Area] = {a.id: a for a in self.areas.values()}
-        rows = session.execute(
+        rows = session.execute(select(Area.id, Area.code, Area.name))
+        self.areas: dict[str, AreaInfo] = {r.code: AreaInfo(r.id, r.code, r.name) for r in rows}
+        self.area_by_id: dict[int, AreaInfo] = {a.id: a for a in self.areas.values()}
+        pcs = session.execute(
             select(Postcode.code, Wijk.name, Area.code, Postcode.lat, Postcode.lon)
             .join(Wijk, Postcode.wijk_id == Wijk.id)
             .join(Area, Wijk.area_id == Area.id)
         )
-        self.postcodes: dict[str, PostcodeInfo] = {r[0]: PostcodeInfo(*r) for r in rows}
+        self.postcodes: dict[str, PostcodeInfo] = {r[0]: PostcodeInfo(*r) for r in pcs}
 
-    def area(self, code: str) -> Area:
+    @classmethod
+    def of(cls, session: Session) -> Geo:
+        """The shared lookup for this session's database (built at most once per ``CACHE_SECONDS``)."""
+        key = str(session.get_bind().engine.url)
+        now = time.monotonic()
+        hit = cls._cache.get(key)
+        if hit is not None and now - hit[0] < cls.CACHE_SECONDS and hit[1].areas:
+            return hit[1]
+        geo = cls(session)
+        with cls._cache_lock:
+            cls._cache[key] = (now, geo)
+        return geo
+
+    @classmethod
+    def forget(cls) -> None:
+        """Drop the shared lookups (after gebieden or postcodes changed)."""
+        with cls._cache_lock:
+            cls._cache.clear()
+
+    def area(self, code: str) -> AreaInfo:
         """The area with this code, or a clear error."""
         area = self.areas.get(code)
         if area is None:

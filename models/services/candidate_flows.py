@@ -41,7 +41,7 @@ def list_candidates(
     reason: str = "kandidatenlijst",
 ) -> CandidatePage:
     """A page of candidates (coaches: their own caseload), paged in SQL; every candidate shown is audited."""
-    geo = Geo(session)
+    geo = Geo.of(session)
     stmt = select(Candidate)
     if user.role == Role.coach:
         stmt = stmt.where(Candidate.coach_id == user.id)
@@ -80,7 +80,7 @@ def view_candidate(session: Session, *, user: User, candidate_id: int, reason: s
         reason=reason,
         details={"view": view.value},
     )
-    return render(cand, Geo(session), view)
+    return render(cand, Geo.of(session), view)
 
 
 def create_candidate(session: Session, *, user: User, data: CandidateCreate) -> CandidateFull:
@@ -90,7 +90,7 @@ def create_candidate(session: Session, *, user: User, data: CandidateCreate) -> 
         raise Conflict(f"a candidate with external_id {data.external_id} exists already", field="external_id")
     cand, _ = upsert_candidate(session, data=data.model_copy(update={"coach_email": user.email}), actor=user)
     record(session, actor=user, action="candidate.create", object_type="candidate", object_id=cand.id)
-    return full(get_candidate(session, candidate_id=cand.id), Geo(session))
+    return full(get_candidate(session, candidate_id=cand.id), Geo.of(session))
 
 
 def update_scan(session: Session, *, user: User, candidate_id: int, data: CandidateUpdate) -> CandidateFull:
@@ -107,7 +107,7 @@ def update_scan(session: Session, *, user: User, candidate_id: int, data: Candid
         details={"fields": sorted(data.model_fields_set)},
     )
     session.refresh(cand)
-    return full(cand, Geo(session))
+    return full(cand, Geo.of(session))
 
 
 def record_consent(
@@ -129,7 +129,7 @@ def record_consent(
         details={"consent": consent},
     )
     session.flush()
-    return full(cand, Geo(session))
+    return full(cand, Geo.of(session))
 
 
 def export_everything(session: Session, *, user: User, candidate_id: int) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def export_everything(session: Session, *, user: User, candidate_id: int) -> dic
         object_id=cand.id,
         reason="AVG-inzageverzoek",
     )
-    return export_candidate(session, candidate=cand, full_profile=full(cand, Geo(session)).model_dump(mode="json"))
+    return export_candidate(session, candidate=cand, full_profile=full(cand, Geo.of(session)).model_dump(mode="json"))
 
 
 def delete_everywhere(session: Session, *, user: User, candidate_id: int, store: EngineStore | None) -> None:

@@ -66,7 +66,7 @@ def upsert_candidate(
     session: Session, *, data: CandidateCreate, geo: Geo | None = None, actor: User | None = None
 ) -> tuple[Candidate, bool]:
     """Create the candidate, or update the one with the same external id; return (candidate, created)."""
-    geo = geo or Geo(session)
+    geo = geo or Geo.of(session)
     refs = check_candidate(session, data=data, geo=geo)
     cand = session.scalar(
         select(Candidate).where(Candidate.external_id == data.external_id).options(selectinload(Candidate.personal))

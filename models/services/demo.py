@@ -26,7 +26,7 @@ LADDER_WEIGHTS = {1: 4, 2: 14, 3: 24, 4: 28, 5: 22, 6: 8}
 
 def demo_users(session: Session) -> list[User]:
     """Create one coach, employer adviser and jobhunter per gebied and one admin (when missing)."""
-    geo = Geo(session)
+    geo = Geo.of(session)
     users: list[User] = []
     specs: list[tuple[str, Role, str | None, str]] = [("admin", Role.admin, None, "Beheerder Werkmatch")]
     for code, area in sorted(geo.areas.items()):
@@ -251,7 +251,7 @@ def load_demo(
     """
     seed_areas(session)
     users = demo_users(session)
-    geo = Geo(session)
+    geo = Geo.of(session)
     area_of = {a.id: code for code, a in geo.areas.items()}
     coaches = {area_of[u.area_id]: u.id for u in users if u.role == Role.coach and u.area_id}
     advisers = {area_of[u.area_id]: u.id for u in users if u.role == Role.employer_adviser and u.area_id}

@@ -227,7 +227,7 @@ class EngineStore:
         if not force and version == self._version:
             return {"added": 0, "removed": 0}
         e = self.engine
-        geo = Geo(session)
+        geo = Geo.of(session)
         disk = self._disk_stamps
         stats = {"added": 0, "removed": 0}
         sides: list[tuple[Any, ...]] = [

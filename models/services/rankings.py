@@ -95,7 +95,7 @@ def rank_candidates(
 ) -> RankedCandidates:
     """The best candidates for a vacancy within the user's scope; every candidate shown is audited."""
     get_vacancy(session, vacancy_id=vacancy_id)
-    geo = Geo(session)
+    geo = Geo.of(session)
     codes = _area_codes(geo, areas)
     scope = _scope(session, user)
     session.flush()  # nothing of this request may wait for the database while the engine lock is held
@@ -168,7 +168,7 @@ def rank_vacancies(
     False: the caller has audited this view already, e.g. a page that shows the profile too)."""
     cand = get_candidate(session, candidate_id=candidate_id)
     view = candidate_view(user, cand)  # NotFound when out of scope
-    codes = _area_codes(Geo(session), areas)
+    codes = _area_codes(Geo.of(session), areas)
     session.flush()
     with store.lock:
         _require_indexed(store, candidate_id=candidate_id)
@@ -216,7 +216,7 @@ def search_candidates(
     reason: str | None = None,
 ) -> CandidateSearch:
     """Free-text search over the candidates in the user's scope (coaches: own clients); audited."""
-    geo = Geo(session)
+    geo = Geo.of(session)
     codes = _area_codes(geo, areas)
     scope = _scope(session, user)
     session.flush()
@@ -243,7 +243,7 @@ def search_vacancies(
     session: Session, *, store: EngineStore, q: str, areas: Sequence[str] | None = None, limit: int = 20
 ) -> VacancySearch:
     """Free-text search over open vacancies, by meaning rather than only by words."""
-    codes = _area_codes(Geo(session), areas)
+    codes = _area_codes(Geo.of(session), areas)
     session.flush()
     with store.lock:
         hits = store.engine.search_vacancies(q, k=limit, areas=codes)

@@ -139,7 +139,7 @@ def import_rows(
     Rows are upserted on their external id, so importing the same file twice is idempotent.
     """
     schema = CandidateCreate if kind == "candidates" else VacancyCreate
-    geo = Geo(session)
+    geo = Geo.of(session)
     report = ImportReport()
     valid: list[Any] = []
     seen: dict[str, int] = {}
@@ -190,7 +190,7 @@ def import_rows(
 
 def export_rows(session: Session, *, kind: Kind) -> Iterator[dict[str, Any]]:
     """Yield every candidate or vacancy in the import format (round-trips through import)."""
-    geo = Geo(session)
+    geo = Geo.of(session)
     if kind == "candidates":
         stmt = select(Candidate).options(selectinload(Candidate.personal)).order_by(Candidate.id)
         for cand in session.scalars(stmt):

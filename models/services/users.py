@@ -41,7 +41,7 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     """Create a user; e-mail addresses are unique."""
     if session.scalar(select(User).where(User.email == data.email.lower())) is not None:
         raise Conflict(f"a user with e-mail {data.email} exists already", field="email")
-    area_id = Geo(session).area(data.area).id if data.area else None
+    area_id = Geo.of(session).area(data.area).id if data.area else None
     if data.role in (Role.coach, Role.employer_adviser, Role.jobhunter) and area_id is None:
         raise Conflict(f"a {data.role.value} needs a gebied", field="area")
     user = User(email=data.email.lower(), name=data.name, role=data.role, area_id=area_id, active=True)

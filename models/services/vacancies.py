@@ -100,7 +100,7 @@ def check_vacancy(session: Session, *, data: VacancyCreate, geo: Geo) -> None:
 
 def upsert_vacancy(session: Session, *, data: VacancyCreate, geo: Geo | None = None) -> tuple[Vacancy, bool]:
     """Create the vacancy, or update the one with the same external id; return (vacancy, created)."""
-    geo = geo or Geo(session)
+    geo = geo or Geo.of(session)
     check_vacancy(session, data=data, geo=geo)
     emp = upsert_employer(session, data=data.employer, geo=geo)
     vac = session.scalar(select(Vacancy).where(Vacancy.external_id == data.external_id))

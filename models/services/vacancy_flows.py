@@ -52,7 +52,7 @@ def list_employers(
     """Employers, optionally of one gebied."""
     stmt = select(Employer).order_by(Employer.name, Employer.id)
     if area:
-        stmt = stmt.where(Employer.area_id == Geo(session).area(area).id)
+        stmt = stmt.where(Employer.area_id == Geo.of(session).area(area).id)
     return [employer_read(e) for e in session.scalars(stmt.limit(limit).offset(offset))]
 
 
@@ -66,7 +66,7 @@ def get_employer(session: Session, *, employer_id: int) -> Employer:
 
 def create_employer(session: Session, *, user: User, data: EmployerCreate) -> EmployerRead:
     """An employer adviser adds an employer of their own gebied."""
-    geo = Geo(session)
+    geo = Geo.of(session)
     require_own_area(user, geo.area(data.area).id)
     if session.scalar(select(Employer.id).where(Employer.external_id == data.external_id)):
         raise Conflict(f"an employer with external_id {data.external_id} exists already", field="external_id")
@@ -79,7 +79,7 @@ def update_employer(session: Session, *, user: User, employer_id: int, data: Emp
     """Partial update by an adviser of the employer's gebied (and, when moved, of the new one)."""
     emp = get_employer(session, employer_id=employer_id)
     require_employer_writer(user, emp)
-    geo = Geo(session)
+    geo = Geo.of(session)
     if data.area is not None:
         require_own_area(user, geo.area(data.area).id)
     merged = employer_read(emp).model_dump() | data.model_dump(exclude_unset=True)
@@ -114,7 +114,7 @@ def list_vacancies(
     """A page of vacancies (city-wide for everyone), newest first, with their wording check."""
     stmt = select(Vacancy)
     if areas:
-        geo = Geo(session)
+        geo = Geo.of(session)
         stmt = stmt.where(Vacancy.area_id.in_([geo.area(a).id for a in areas]))
     if status:
         stmt = stmt.where(Vacancy.status == status)
@@ -135,7 +135,7 @@ def read_vacancy(session: Session, *, vacancy_id: int) -> VacancyChecked:
 def create_vacancy(session: Session, *, user: User, data: VacancyCreate) -> VacancyChecked:
     """An employer adviser adds a vacancy in their own gebied; the answer carries the wording check."""
     require_role(user, Role.employer_adviser)
-    geo = Geo(session)
+    geo = Geo.of(session)
     require_own_area(user, geo.area(data.area).id)
     if session.scalar(select(Vacancy.id).where(Vacancy.external_id == data.external_id)):
         raise Conflict(f"a vacancy with external_id {data.external_id} exists already", field="external_id")

@@ -39,7 +39,7 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
         .where(Subscription.active.is_(True), User.active.is_(True))
         .order_by(User.email)
     ).all()
-    area_code = {a.id: code for code, a in Geo(session).areas.items()}
+    area_code = {a.id: code for code, a in Geo.of(session).areas.items()}
     per_user: dict[int, list[MatchResult]] = defaultdict(list)
     limits: dict[int, int] = {}
     floor = min((sub.min_score for sub, _ in subs), default=0.0)

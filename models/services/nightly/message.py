@@ -30,7 +30,7 @@ _env = Environment(loader=PackageLoader("models", "templates"), autoescape=selec
 
 
 def _items(session: Session, user: User, rows: list[Notification], base_url: str) -> list[dict[str, Any]]:
-    geo = Geo(session)
+    geo = Geo.of(session)
     items = []
     for n in rows:
         m = session.get(Match, n.match_id)
