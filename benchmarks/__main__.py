@@ -20,6 +20,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20.0, help="api: seconds per load scenario")
     parser.add_argument("--concurrency", type=int, default=4, help="api: concurrent clients")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite", help="api: database")
+    parser.add_argument("--workers", default="1,2", help="api: worker counts to serve with, comma-separated")
     parser.add_argument("--users", type=int, default=200, help="nightly: subscribed users")
     parser.add_argument("--grow", action="store_true", help="nightly: also run at a quarter of the size")
     parser.add_argument("--output", help="write the results as JSON")
@@ -40,6 +42,8 @@ def main() -> None:
             vacancies=args.vacancies,
             seconds=args.seconds,
             concurrency=args.concurrency,
+            database=args.database,
+            workers=tuple(int(w) for w in args.workers.split(",")),
         )
     if "nightly" in args.which:
         from benchmarks.bench_nightly import run as run_nightly_bench

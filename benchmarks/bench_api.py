@@ -10,16 +10,17 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from benchmarks.world import build_world
+from benchmarks.world import build_world, drop_database
 from models.db import make_engine, session_scope
 from models.services.users import create_token
-from models.tables import User, Vacancy
+from models.tables import Candidate, User, Vacancy
 
 QUERIES = [
     "orderpicker",
@@ -40,7 +41,14 @@ def _pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
-def _load(base: str, token: str, paths: list[str], seconds: float, concurrency: int) -> dict[str, Any]:
+Request = Callable[[httpx.Client, random.Random], httpx.Response]
+
+
+def _gets(paths: list[str]) -> Request:
+    return lambda c, r: c.get(r.choice(paths))
+
+
+def _load(base: str, token: str, request: Request, seconds: float, concurrency: int) -> dict[str, Any]:
     lat: list[float] = []
     errors = 0
     stop = time.perf_counter() + seconds
@@ -52,10 +60,14 @@ def _load(base: str, token: str, paths: list[str], seconds: float, concurrency: 
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
             while time.perf_counter() < stop:
                 t = time.perf_counter()
-                res = c.get(r.choice(paths))
+                try:
+                    res = request(c, r)
+                    ok = res.status_code < 400
+                except httpx.HTTPError:
+                    ok = False
                 dt_ms = (time.perf_counter() - t) * 1000
                 with lock:
-                    if res.status_code == 200:
+                    if ok:
                         lat.append(dt_ms)
                     else:
                         errors += 1
@@ -68,6 +80,7 @@ def _load(base: str, token: str, paths: list[str], seconds: float, concurrency: 
         th.join()
     wall = time.perf_counter() - t0
     return {
+        "clients": concurrency,
         "requests": len(lat),
         "errors": errors,
         "rps": round(len(lat) / wall, 1),
@@ -76,10 +89,38 @@ def _load(base: str, token: str, paths: list[str], seconds: float, concurrency: 
     }
 
 
-def run(*, candidates: int, distinct: int, vacancies: int, seconds: float, concurrency: int) -> dict[str, Any]:
+def _rss_mb(pid: int) -> list[float]:
+    """Resident memory of a process and each of its children (the uvicorn workers), in MB."""
+    out = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+            out.append(round(int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024, 1))
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, StopIteration):
+            continue
+    return out
+
+
+def run(
+    *,
+    candidates: int,
+    distinct: int,
+    vacancies: int,
+    seconds: float,
+    concurrency: int,
+    database: str = "sqlite",
+    workers: tuple[int, ...] = (1, 2),
+) -> dict[str, Any]:
     """Build a world, serve it, and load it."""
     folder = Path(tempfile.mkdtemp(prefix="wm-bench-api-"))
-    settings, out = build_world(folder, candidates=candidates, vacancies=vacancies, distinct=distinct)
+    settings, out = build_world(
+        folder, candidates=candidates, vacancies=vacancies, distinct=distinct, database=database
+    )
+    out["database"] = database
     out.update(
         {
             "candidates": candidates,
@@ -93,6 +134,9 @@ def run(*, candidates: int, distinct: int, vacancies: int, seconds: float, concu
     with session_scope(eng) as s:
         user = s.scalar(select(User).where(User.email == "adviseur.oost@demo.werkmatch.nl"))
         token = create_token(s, user=user, name="bench")
+        coach = s.scalar(select(User).where(User.email == "coach.oost@demo.werkmatch.nl"))
+        coach_token = create_token(s, user=coach, name="bench")
+        clients = list(s.scalars(select(Candidate.id).where(Candidate.coach_id == coach.id).limit(200)))
         open_vacs = [(v.id, v.area_id) for v in s.scalars(select(Vacancy).where(Vacancy.status == "open"))]
         from models.services.areas import Geo
 
@@ -101,38 +145,63 @@ def run(*, candidates: int, distinct: int, vacancies: int, seconds: float, concu
     match_paths = [f"/v1/vacancies/{vid}/matches?area={code[aid]}&limit=20" for vid, aid in r.sample(open_vacs, 200)]
     city_paths = [f"/v1/vacancies/{vid}/matches?limit=20" for vid, _ in r.sample(open_vacs, 200)]
     search_paths = [f"/v1/search/vacancies?q={q}&limit=20" for q in QUERIES]
+    cand_search_paths = [f"/v1/search/candidates?q={q}&area=oost&limit=20" for q in QUERIES]
+
+    def mixed(c: httpx.Client, r: random.Random) -> httpx.Response:
+        """Rankings, searches and writes together (one in ten a scan update by the coach)."""
+        roll = r.random()
+        if roll < 0.1:
+            cid = r.choice(clients)
+            body = {"hours_max": r.choice([32, 36, 40])}
+            return c.patch(f"/v1/candidates/{cid}", json=body, headers={"Authorization": f"Bearer {coach_token}"})
+        if roll < 0.3:
+            return c.get(r.choice(cand_search_paths))
+        return c.get(r.choice(match_paths))
+
     env = os.environ | {
         "WERKMATCH_DATA_DIR": str(folder),
         "WERKMATCH_DATABASE_URL": settings.resolved_database_url,
         "WERKMATCH_MODEL_DIR": str(settings.resolved_model_dir),
         "WERKMATCH_ESCO_DIR": str(settings.esco_dir),
     }
-    for workers in (1, 2):
-        port = 18000 + workers
+    for n_workers in workers:
+        port = 18000 + n_workers
         proc = subprocess.Popen(
-            [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port), "--workers", str(workers)],
+            [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port), "--workers", str(n_workers)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         t = time.perf_counter()
+        w = f"w{n_workers}"
         try:
-            while time.perf_counter() - t < 600:
+            health = None
+            while time.perf_counter() - t < 900:
                 try:
+                    if health is None and httpx.get(base + "/health", timeout=5).status_code == 200:
+                        health = round(time.perf_counter() - t, 1)
                     if httpx.get(base + "/ready", timeout=5).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass
-                time.sleep(1)
-            out[f"w{workers}_startup_s"] = round(time.perf_counter() - t, 1)
-            _load(base, token, match_paths[:20], 3, concurrency)  # warm-up
-            out[f"w{workers}_matches_gebied"] = _load(base, token, match_paths, seconds, concurrency)
-            out[f"w{workers}_matches_city"] = _load(base, token, city_paths, seconds, concurrency)
-            out[f"w{workers}_search"] = _load(base, token, search_paths, seconds, concurrency)
-            out[f"w{workers}_matches_gebied_1client"] = _load(base, token, match_paths, seconds, 1)
+                time.sleep(0.5)
+            out[f"{w}_health_s"] = health
+            out[f"{w}_ready_s"] = round(time.perf_counter() - t, 1)
+            _load(base, token, _gets(match_paths[:20]), 3, concurrency)  # warm-up
+            out[f"{w}_matches_gebied"] = [
+                _load(base, token, _gets(match_paths), seconds, n) for n in sorted({1, concurrency, 16})
+            ]
+            out[f"{w}_matches_city"] = _load(base, token, _gets(city_paths), seconds, concurrency)
+            out[f"{w}_search_vacancies"] = _load(base, token, _gets(search_paths), seconds, concurrency)
+            out[f"{w}_search_candidates"] = [
+                _load(base, token, _gets(cand_search_paths), seconds, n) for n in sorted({concurrency, 16})
+            ]
+            out[f"{w}_mixed_16"] = _load(base, token, mixed, seconds, 16)
+            out[f"{w}_rss_mb"] = _rss_mb(proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
     eng.dispose()
+    drop_database(settings.resolved_database_url)
     return out

@@ -16,10 +16,48 @@ from werkmatch.settings import Settings, get_settings
 TODAY = dt.date(2026, 11, 2)
 
 
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def database_url(folder: Path, database: str) -> str:
+    """A fresh database for a benchmark: a SQLite file in ``folder``, or a new schema on the local PostgreSQL."""
+    if database == "sqlite":
+        return f"sqlite:///{folder / 'bench.db'}"
+    from sqlalchemy import create_engine, text
+
+    schema = f"wm_bench_{folder.name.replace('-', '_').lower()}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+def drop_database(url: str) -> None:
+    """Remove a benchmark's PostgreSQL schema (a SQLite file goes with its folder)."""
+    if "search_path" not in url:
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = url.rsplit("%3D", 1)[1]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
 def build_world(
-    folder: Path, *, candidates: int, vacancies: int, distinct: int | None, seed: int = 1
+    folder: Path,
+    *,
+    candidates: int,
+    vacancies: int,
+    distinct: int | None,
+    seed: int = 1,
+    database: str = "sqlite",
 ) -> tuple[Settings, dict[str, Any]]:
-    """Create the database and the index in ``folder``; return settings and timings."""
+    """Create the database (``sqlite`` or ``postgresql``) and the index in ``folder``; return settings and
+    timings."""
     from matcher.esco import cached_esco
     from werkmatch.runtime import make_store
 
@@ -29,7 +67,7 @@ def build_world(
         shutil.copytree(base.data_dir / "cache", folder / "cache", dirs_exist_ok=True)
     settings = Settings(
         data_dir=folder,
-        database_url=f"sqlite:///{folder / 'bench.db'}",
+        database_url=database_url(folder, database),
         model_dir=base.resolved_model_dir,
         esco_dir=base.esco_dir,
     )
