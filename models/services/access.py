@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import Role
+from models.enums import MatchStatus, Role
 from models.services import NotFound, ServiceError
 from models.tables import Candidate, Employer, User, Vacancy
 
@@ -49,6 +49,82 @@ def visible_candidate_ids(session: Session, *, user: User) -> list[int] | None:
     if user.role == Role.coach:
         return list(session.scalars(select(Candidate.id).where(Candidate.coach_id == user.id)))
     return None
+
+
+ROLE_TRANSITIONS: dict[Role, frozenset[MatchStatus]] = {
+    Role.coach: frozenset(
+        {
+            MatchStatus.proposed_to_candidate,
+            MatchStatus.proposed_to_employer,
+            MatchStatus.rejected,
+            MatchStatus.withdrawn,
+        }
+    ),
+    Role.employer_adviser: frozenset(
+        {
+            MatchStatus.proposed_to_candidate,
+            MatchStatus.proposed_to_employer,
+            MatchStatus.interview,
+            MatchStatus.placed,
+            MatchStatus.rejected,
+            MatchStatus.withdrawn,
+        }
+    ),
+    Role.jobhunter: frozenset(
+        {
+            MatchStatus.proposed_to_candidate,
+            MatchStatus.proposed_to_employer,
+            MatchStatus.interview,
+            MatchStatus.placed,
+            MatchStatus.rejected,
+        }
+    ),
+}
+"""Which steps of the match workflow each role takes (admins take none)."""
+
+
+def works_on_pair(user: User, cand: Candidate, vac: Vacancy) -> bool:
+    """The people who act on a (candidate, vacancy) pair: the candidate's own coach, and the employer adviser
+    and the jobhunters of the vacancy's gebied. Admins read nothing personal here."""
+    if user.role == Role.coach:
+        return cand.coach_id == user.id
+    if user.role in (Role.employer_adviser, Role.jobhunter):
+        return vac.area_id == user.area_id
+    return False
+
+
+def require_works_on_pair(user: User, cand: Candidate, vac: Vacancy, *, what: str) -> None:
+    """NotFound (so its existence does not leak) unless the user works on this pair."""
+    if not works_on_pair(user, cand, vac):
+        raise NotFound(f"{what} not found")
+
+
+def require_transition(user: User, to: MatchStatus) -> None:
+    """Each role takes only its own steps of the workflow."""
+    if to not in ROLE_TRANSITIONS.get(Role(user.role), frozenset()):
+        raise Forbidden(f"a {user.role} cannot move a match to {to.value}")
+
+
+def may_be_told_of_pair(user: User, cand: Candidate, vac: Vacancy) -> bool:
+    """Whether a (candidate, vacancy) pair may appear in this user's nightly e-mail: coaches hear of their own
+    clients, employer advisers of their gebied's vacancies, jobhunters of pairs in their gebied; admins of none."""
+    if not user.active:
+        return False
+    if user.role == Role.coach:
+        return cand.coach_id == user.id
+    if user.role == Role.employer_adviser:
+        return vac.area_id == user.area_id
+    if user.role == Role.jobhunter:
+        return cand.area_id == user.area_id and vac.area_id == user.area_id
+    return False
+
+
+def require_subscription_kind(user: User, kind: str, allowed: str | None) -> None:
+    """Each role subscribes only to the nightly e-mail of its own work."""
+    if allowed is None or kind != allowed:
+        raise Forbidden(
+            f"the role {user.role} cannot subscribe to {kind}" + (f"; only to {allowed}" if allowed else "")
+        )
 
 
 def require_coach_of(user: User, cand: Candidate) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.schemas import MatchDetail, MatchEventRead, MatchRead
 from models.services import NotFound
-from models.services.access import can_see_candidate, candidate_view
+from models.services.access import candidate_view, require_transition, require_works_on_pair
 from models.services.candidates import get_candidate
 from models.services.matches import add_feedback, change_status, get_match, save_result
 from models.services.rankings import score_pair
@@ -38,11 +38,12 @@ def detail(m: Match) -> MatchDetail:
 
 
 def visible_match(session: Session, *, user: User, match_id: int) -> Match:
-    """A match whose candidate the user may see (404 otherwise, so its existence does not leak)."""
+    """A match the user works on (404 otherwise, so its existence does not leak)."""
     m = get_match(session, match_id=match_id)
-    cand = session.get(Candidate, m.candidate_id)
-    if cand is None or not can_see_candidate(user, cand):
+    cand, vac = session.get(Candidate, m.candidate_id), session.get(Vacancy, m.vacancy_id)
+    if cand is None or vac is None:
         raise NotFound(f"match {match_id} not found")
+    require_works_on_pair(user, cand, vac, what=f"match {match_id}")
     return m
 
 
@@ -53,10 +54,10 @@ def list_matches(
     stmt = select(Match).order_by(Match.updated_at.desc(), Match.id.desc())
     if user.role == Role.coach:
         stmt = stmt.join(Candidate, Candidate.id == Match.candidate_id).where(Candidate.coach_id == user.id)
-    elif user.role == Role.employer_adviser:
+    elif user.role == Role.employer_adviser or user.role == Role.jobhunter:
         stmt = stmt.join(Vacancy, Vacancy.id == Match.vacancy_id).where(Vacancy.area_id == user.area_id)
-    elif user.role == Role.jobhunter:
-        stmt = stmt.join(Candidate, Candidate.id == Match.candidate_id).where(Candidate.area_id == user.area_id)
+    else:
+        stmt = stmt.where(false())  # admins read nothing personal here
     if status:
         stmt = stmt.where(Match.status == status)
     return [MatchRead.model_validate(m) for m in session.scalars(stmt.limit(limit).offset(offset))]
@@ -66,7 +67,7 @@ def suggest_pair(session: Session, *, store: EngineStore, user: User, candidate_
     """Score a pair now and store it as a suggestion (or refresh the stored score), with the model version."""
     cand = get_candidate(session, candidate_id=candidate_id)
     candidate_view(user, cand)  # NotFound when out of the user's scope
-    get_vacancy(session, vacancy_id=vacancy_id)
+    require_works_on_pair(user, cand, get_vacancy(session, vacancy_id=vacancy_id), what=f"candidate {candidate_id}")
     result = score_pair(session, store=store, candidate_id=candidate_id, vacancy_id=vacancy_id)
     m, _ = save_result(
         session,
@@ -82,6 +83,7 @@ def suggest_pair(session: Session, *, store: EngineStore, user: User, candidate_
 def move(session: Session, *, user: User, match_id: int, to: MatchStatus, reason: str | None) -> MatchDetail:
     """A person moves a match on; invalid transitions and proposals without consent are conflicts."""
     m = visible_match(session, user=user, match_id=match_id)
+    require_transition(user, to)
     return detail(change_status(session, match=m, to=to, reason=reason, actor=user))
 
 
@@ -98,6 +100,7 @@ def propose_pair(
     m = suggest_pair(session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id)
     if m.status != MatchStatus.suggested:
         return m, False
+    require_transition(user, MatchStatus.proposed_to_candidate)
     return change_status(
         session, match=m, to=MatchStatus.proposed_to_candidate, reason="voorgesteld via de UI", actor=user
     ), True
@@ -110,6 +113,7 @@ def reject_pair(
     m = suggest_pair(session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id)
     if MatchStatus.rejected.value not in MATCH_TRANSITIONS[MatchStatus(m.status)]:
         return m, False
+    require_transition(user, MatchStatus.rejected)
     return change_status(session, match=m, to=MatchStatus.rejected, reason=reason, actor=user), True
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from models.enums import Role, SubscriptionKind
 from models.schemas import SubscriptionRead, SubscriptionUpdate
 from models.services import NotFound, ServiceError
+from models.services.access import require_subscription_kind
 from models.tables import Subscription, User
 
 ROLE_DEFAULTS: dict[Role, tuple[SubscriptionKind, float, int]] = {
@@ -39,7 +40,8 @@ def get_subscription(session: Session, *, user: User, kind: SubscriptionKind) ->
 def put_subscription(
     session: Session, *, user: User, kind: SubscriptionKind, data: SubscriptionUpdate
 ) -> SubscriptionRead:
-    """Create or change the user's subscription of this kind."""
+    """Create or change the user's subscription of this kind (only the kind of the user's role)."""
+    require_subscription_kind(user, kind.value, default_kind(user))
     sub = get_subscription(session, user=user, kind=kind)
     if sub is None:
         sub = Subscription(user_id=user.id, kind=kind)

@@ -100,6 +100,14 @@ def delete_employer(session: Session, *, user: User, employer_id: int) -> None:
 
 
 # ------------------------------------------------------------------------------------- vacancies
+def _require_employer_write(session: Session, *, user: User, data: EmployerCreate, geo: Geo) -> None:
+    """A vacancy's nested employer is created or rewritten: the same rules as for the employer itself."""
+    existing = session.scalar(select(Employer).where(Employer.external_id == data.external_id))
+    if existing is not None:
+        require_employer_writer(user, existing)
+    require_own_area(user, geo.area(data.area).id)
+
+
 def list_vacancies(
     session: Session,
     *,
@@ -139,6 +147,7 @@ def create_vacancy(session: Session, *, user: User, data: VacancyCreate) -> Vaca
     require_own_area(user, geo.area(data.area).id)
     if session.scalar(select(Vacancy.id).where(Vacancy.external_id == data.external_id)):
         raise Conflict(f"a vacancy with external_id {data.external_id} exists already", field="external_id")
+    _require_employer_write(session, user=user, data=data.employer, geo=geo)
     data = data.model_copy(update={"owner_email": data.owner_email or user.email})
     vac, _ = upsert_vacancy(session, data=data, geo=geo)
     record(session, actor=user, action="vacancy.create", object_type="vacancy", object_id=vac.id)

@@ -56,14 +56,16 @@ def deliver(
                 continue
             message_id = f"<wm-{uuid.uuid4().hex}@{domain}>"
             msg = render_message(s, user=user, rows=rows, since=since, settings=settings, message_id=message_id)
+            if msg is None:  # nothing this recipient may be told of (or deleted meanwhile): never to be sent
+                for n in rows:
+                    s.delete(n)
+                continue
             for n in rows:
                 n.status = NotificationStatus.sending
                 n.message_id = message_id
                 n.attempts += 1
             ids = [n.id for n in rows]
             email = user.email
-        if msg is None:
-            continue
         try:
             mailer.send(msg)
         except PermanentMailError as exc:

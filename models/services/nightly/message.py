@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from matcher.labels import SUBSCRIPTION_KIND_NL
 from models.enums import Role
+from models.services.access import may_be_told_of_pair
 from models.services.areas import Geo
 from models.services.subscriptions import unsubscribe_token
 from models.tables import Candidate, Employer, Match, Notification, Subscription, User, Vacancy
@@ -37,8 +38,8 @@ def _items(session: Session, user: User, rows: list[Notification], base_url: str
         if m is None:
             continue
         c, v = session.get(Candidate, m.candidate_id), session.get(Vacancy, m.vacancy_id)
-        if c is None or v is None:
-            continue
+        if c is None or v is None or not may_be_told_of_pair(user, c, v):
+            continue  # every item passes the access rule, whatever the subscription says
         emp = session.get(Employer, v.employer_id)
         pc = geo.postcodes.get(c.postcode)
         if user.role == Role.coach and c.coach_id == user.id:
