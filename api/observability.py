@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -12,6 +13,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("werkmatch.access")
+
+
+def hide_sql_parameters(text: str) -> str:
+    """Database errors quote the statement's parameters (free text, names): logs keep the statement only."""
+    return re.sub(r"\[parameters: [^\n]*", "[parameters: hidden]", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,7 +33,7 @@ class JsonFormatter(logging.Formatter):
         }
         out.update(getattr(record, "extra_fields", {}))
         if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
+            out["exc"] = hide_sql_parameters(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False)
 
 
@@ -59,6 +65,20 @@ class Metrics:
         )
         self.index_size = Gauge("werkmatch_index_size", "Profiles in the index", ["kind"], registry=self.registry)
         self.model = Gauge("werkmatch_model_info", "Embedding model in use", ["version"], registry=self.registry)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+]
+PERSONAL_PATHS = ("/ui", "/v1/")
+"""Answers that may carry personal data are never stored by browsers or proxies."""
 
 
 class RequestMiddleware:
@@ -98,7 +118,11 @@ class RequestMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+                out = message.setdefault("headers", [])
+                out.append((b"x-request-id", rid.encode()))
+                out.extend(SECURITY_HEADERS)
+                if scope["path"].startswith(PERSONAL_PATHS):
+                    out.append((b"cache-control", b"no-store"))
             await send(message)
 
         try:

@@ -83,7 +83,7 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
         return resp
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "pointer": "/" + "/".join(str(p) for p in e["loc"]),
@@ -92,6 +92,8 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
+        if (html := as_page(request, 422, "Een waarde in het adres of formulier klopt niet.")) is not None:
+            return html
         return problem(422, "Unprocessable Content", detail, errors=errors)
 
     @app.exception_handler(ServiceError)

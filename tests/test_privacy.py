@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -103,3 +104,91 @@ def test_the_nightly_message_of_a_coach_with_a_stale_advisers_subscription_names
     assert len(listed) == 1
     plain = msg.get_body(("plain",)).get_content()
     assert f"kandidaat #{other_id} " not in plain and own_ref in plain
+
+
+def _ui(api, who):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(api.http.app)
+    assert c.post("/ui/inloggen", data={"token": api.env["tokens"][who]}, follow_redirects=False).status_code == 303
+    return c
+
+
+def test_pages_and_answers_carry_security_headers_and_are_never_cached(api):
+    page = _ui(api, "adviseur.oost").get("/ui/vacatures")
+    answer = api.get("adviseur.oost", "/v1/candidates?limit=1")
+    for res in (page, answer):
+        assert res.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in res.headers["content-security-policy"]
+        assert res.headers["referrer-policy"] == "no-referrer"
+        assert res.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_link_cannot_put_its_own_text_in_the_official_alert_box(api):
+    """Was: /ui/…?melding=any+text showed that text as a message of the gemeente."""
+    ui = _ui(api, "adviseur.oost")
+    forged = ui.get("/ui/vacatures", params={"melding": "Bel direct 0900-1234 en geef uw DigiD-code"})
+    assert forged.status_code == 200 and "0900-1234" not in forged.text
+    saved = ui.get("/ui/instellingen")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', saved.text).group(1)
+    res = ui.post("/ui/instellingen", data={"csrf": csrf, "min_score": "70", "max_per_mail": "10", "active": "1"})
+    assert res.status_code == 200 and "Instellingen opgeslagen" in res.text
+
+
+def test_out_of_range_numbers_in_ui_addresses_and_forms_are_a_dutch_page_not_a_500(api):
+    ui = _ui(api, "coach.oost")
+    for path in ("/ui/kandidaten/99999999999999", "/ui/vacatures/0", "/ui/vacatures/1?min=150"):
+        res = ui.get(path)
+        assert res.status_code in (404, 422), (path, res.status_code)
+        assert res.headers["content-type"].startswith("text/html") and "<html" in res.text
+
+
+def test_csv_export_cannot_carry_a_spreadsheet_formula_and_reads_back_the_same(tmp_path):
+    import io
+
+    from models.services.transfer import _unflatten_csv, write_rows
+
+    out = io.StringIO()
+    write_rows([{"external_id": "c-1", "about": '=HYPERLINK("http://evil.example","klik")'}], out, "csv")
+    text = out.getvalue()
+    assert "'=HYPERLINK" in text
+    import csv
+
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert _unflatten_csv(row)["about"] == '=HYPERLINK("http://evil.example","klik")'
+
+
+def test_the_wording_check_finishes_on_nested_brackets():
+    """Was: a title like (m/v(m/v(m/v… took quadratic time (one worker frozen for a minute)."""
+    from matcher.wording import check_vacancy_text
+
+    findings = check_vacancy_text("(m/v" * 50_000, "(m/v" * 50_000)
+    assert isinstance(findings, list)
+    assert check_vacancy_text("Verkoper (m/v)", "")[:1] == []
+
+
+def test_the_development_secret_serves_on_loopback_only(monkeypatch):
+    from typer.testing import CliRunner
+
+    from werkmatch.cli import build_app
+    from werkmatch.settings import Settings, get_settings
+
+    get_settings.cache_clear()
+    monkeypatch.delenv("WERKMATCH_SECRET_KEY", raising=False)
+    res = CliRunner().invoke(build_app(), ["serve", "--host", "0.0.0.0", "--port", "1"])
+    assert res.exit_code == 2 and "WERKMATCH_SECRET_KEY" in res.output and "Traceback" not in res.output
+    Settings().check_listening_on("127.0.0.1")
+    import pytest
+
+    with pytest.raises(ValueError, match="unencrypted"):
+        Settings(smtp_host="smtp.example.org", smtp_username="werkmatch", smtp_password="x")
+    Settings(smtp_host="127.0.0.1", smtp_username="werkmatch", smtp_password="x")
+
+
+def test_logs_keep_the_statement_but_not_its_parameters():
+    from api.observability import hide_sql_parameters
+
+    text = "DataError: boom\n[SQL: INSERT INTO audit_events (reason) VALUES (%(reason)s)]\n"
+    text += "[parameters: {'reason': 'zoeken: schulden Jansen'}]\n(Background on this error)"
+    hidden = hide_sql_parameters(text)
+    assert "Jansen" not in hidden and "INSERT INTO audit_events" in hidden

@@ -293,6 +293,13 @@ def serve(
     """Serve the API and web UI with uvicorn."""
     import uvicorn
 
+    from werkmatch.settings import get_settings
+
+    try:
+        get_settings().check_listening_on(host)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 

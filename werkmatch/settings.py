@@ -13,6 +13,18 @@ _REPO_ROOT = Path(__file__).resolve().parents[1]
 _DEV_SECRET = "dev-secret-change-me"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address stays on this machine."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 class Settings(BaseSettings):
     """Every setting of werkmatch; see the README's configuration table."""
 
@@ -55,7 +67,20 @@ class Settings(BaseSettings):
                 raise ValueError("WERKMATCH_SECRET_KEY must be set to 32+ random characters in production")
             if self.database_url is None:
                 raise ValueError("WERKMATCH_DATABASE_URL must be set in production")
+        if self.smtp_username and self.smtp_security == "none" and not is_loopback(self.smtp_host):
+            raise ValueError(
+                "SMTP credentials would travel unencrypted: set WERKMATCH_SMTP_SECURITY to starttls or ssl"
+            )
         return self
+
+    def check_listening_on(self, host: str) -> None:
+        """Refuse to serve beyond this machine with the development secret (anyone could forge sessions and
+        unsubscribe links)."""
+        if not is_loopback(host) and (self.secret_key == _DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError(
+                f"serving on {host} needs WERKMATCH_SECRET_KEY set to 32+ random characters "
+                "(the development secret is accepted on 127.0.0.1 only)"
+            )
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
-from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, page, redirect, ui_requires
+from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, page, redirect_with, ui_requires
 from models.enums import Role
 from models.schemas import UserCreate, UserRead
 from models.services import users
@@ -51,7 +51,7 @@ def admin_add_user(
     added, errors = attempt(session, add)
     if added is None:
         return _admin_page(request, session, user, error="; ".join(errors))
-    return redirect("/ui/beheer?melding=Gebruiker+toegevoegd")
+    return redirect_with(request, "/ui/beheer", "Gebruiker toegevoegd")
 
 
 @router.post("/beheer/token", response_class=HTMLResponse)
@@ -61,14 +61,14 @@ def admin_token(
     user: UiUser,
     settings: SettingsDep,
     csrf: Annotated[str, Form()],
-    user_id: Annotated[int, Form()],
+    user_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
     actie: Annotated[str, Form()],
 ) -> Response:
     """Create (shown once) or revoke tokens (the same flows as ``/v1/admin/users/{id}/tokens``)."""
     check_csrf(request, csrf)
     if actie == "intrekken":
         users.revoke_all_tokens(session, actor=user, user_id=user_id)
-        return redirect("/ui/beheer?melding=Tokens+ingetrokken")
+        return redirect_with(request, "/ui/beheer", "Tokens ingetrokken")
     created = users.issue_token(session, actor=user, user_id=user_id, name="ui", ttl_days=settings.token_ttl_days)
     target = users.get_user(session, user_id=user_id)
     return _admin_page(request, session, user, new_token=created.token, new_token_for=target.email)

@@ -7,8 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SessionDep, StoreDep
-from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, lines, page, redirect, ui_requires
+from api.deps import DbId, SessionDep, StoreDep
+from api.ui.common import (
+    UiUser,
+    areas_and_names,
+    attempt,
+    check_csrf,
+    lines,
+    page,
+    redirect_with,
+    ui_requires,
+)
 from models.enums import Role
 from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
 from models.services import candidate_flows, rankings
@@ -26,7 +35,7 @@ def caseload(request: Request, session: SessionDep, user: UiUser) -> HTMLRespons
 
 @router.get("/kandidaten/{candidate_id}", response_class=HTMLResponse)
 def candidate_page(
-    request: Request, candidate_id: int, session: SessionDep, user: UiUser, store: StoreDep
+    request: Request, candidate_id: DbId, session: SessionDep, user: UiUser, store: StoreDep
 ) -> HTMLResponse:
     """A client's profile with suggested vacancies and the actions (one audit event for the page)."""
     reason = "profiel bekeken (UI)"
@@ -56,7 +65,7 @@ def candidate_page(
 @router.post("/kandidaten/{candidate_id}")
 def save_candidate(
     request: Request,
-    candidate_id: int,
+    candidate_id: DbId,
     session: SessionDep,
     user: UiUser,
     csrf: Annotated[str, Form()],
@@ -87,15 +96,15 @@ def save_candidate(
 
     saved, errors = attempt(session, update)
     if saved is None:
-        msg = "; ".join(errors)[:200].replace(" ", "+")
-        return redirect(f"/ui/kandidaten/{candidate_id}?melding=Niet+opgeslagen:+{msg}")
-    return redirect(f"/ui/kandidaten/{candidate_id}?melding=Scan+opgeslagen")
+        msg = "; ".join(errors)[:200]
+        return redirect_with(request, f"/ui/kandidaten/{candidate_id}", f"Niet opgeslagen: {msg}")
+    return redirect_with(request, f"/ui/kandidaten/{candidate_id}", "Scan opgeslagen")
 
 
 @router.post("/kandidaten/{candidate_id}/toestemming")
 def consent(
     request: Request,
-    candidate_id: int,
+    candidate_id: DbId,
     session: SessionDep,
     user: UiUser,
     csrf: Annotated[str, Form()],
@@ -105,4 +114,4 @@ def consent(
     """Record or withdraw consent to share details (the same flow as ``POST /v1/candidates/{id}/consent``)."""
     check_csrf(request, csrf)
     candidate_flows.record_consent(session, user=user, candidate_id=candidate_id, consent=consent == "1", note=note)
-    return redirect(f"/ui/kandidaten/{candidate_id}?melding=Toestemming+bijgewerkt")
+    return redirect_with(request, f"/ui/kandidaten/{candidate_id}", "Toestemming bijgewerkt")

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -138,7 +139,7 @@ def check_csrf(request: Request, csrf: str) -> None:
 def page(request: Request, name: str, user: User | None, **ctx: Any) -> HTMLResponse:
     """Render a page with the common context."""
     areas = ctx.pop("areas_list", None) or []
-    flash = request.query_params.get("melding")
+    flash = flash_message(request)
     base = {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash, "areas": areas}
     return templates.TemplateResponse(request, name, base | LABELS | ctx)
 
@@ -174,6 +175,28 @@ def back(terug: str) -> str:
 def redirect(url: str) -> RedirectResponse:
     """A 303 after a form post."""
     return RedirectResponse(url, status_code=303)
+
+
+def _flash_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.secret_key, salt="werkmatch-ui-flash")
+
+
+def redirect_with(request: Request, url: str, message: str) -> RedirectResponse:
+    """Redirect and show a message there; the message travels signed, so a link cannot put text of its own
+    in the page's official alert box."""
+    sep = "&" if "?" in url else "?"
+    return redirect(f"{url}{sep}{urlencode({'melding': _flash_signer(request).dumps(message[:300])})}")
+
+
+def flash_message(request: Request) -> str | None:
+    """The signed message of a redirect, if any (anything unsigned is ignored)."""
+    raw = request.query_params.get("melding")
+    if not raw:
+        return None
+    try:
+        return str(_flash_signer(request).loads(raw))
+    except BadSignature:
+        return None
 
 
 def error_response(request: Request, status: int, detail: str) -> Response | None:

@@ -9,14 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, StoreDep
-from api.ui.common import UiUser, back, check_csrf, page, redirect
+from api.ui.common import UiUser, back, check_csrf, page, redirect_with
 from models.db import real_transaction
 from models.enums import MATCH_TRANSITIONS, MatchStatus
 from models.services import ServiceError, match_flows
 from models.tables import Vacancy
 
 router = APIRouter()
-PAIR = Annotated[int, Form()]
+PAIR = Annotated[int, Form(ge=1, le=2_147_483_647)]
 
 
 @router.post("/acties/voorstellen")
@@ -35,8 +35,8 @@ def propose(
     _, moved = match_flows.propose_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id
     )
-    msg = f"Kandidaat+%23{candidate_id}+voorgesteld" if moved else "Deze+match+was+al+opgepakt"
-    return redirect(f"{back(terug)}?melding={msg}")
+    msg = f"Kandidaat #{candidate_id} voorgesteld" if moved else "Deze match was al opgepakt"
+    return redirect_with(request, f"{back(terug)}", f"{msg}")
 
 
 @router.post("/acties/afwijzen")
@@ -54,11 +54,11 @@ def reject(
     """Reject a suggested match, with the reason."""
     check_csrf(request, csrf)
     if not reden.strip():
-        return redirect(f"{back(terug)}?melding=Geef+een+reden+op")
+        return redirect_with(request, f"{back(terug)}", "Geef een reden op")
     match_flows.reject_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, reason=reden.strip()
     )
-    return redirect(f"{back(terug)}?melding=Match+afgewezen")
+    return redirect_with(request, f"{back(terug)}", "Match afgewezen")
 
 
 @router.post("/acties/feedback")
@@ -78,7 +78,7 @@ def feedback(
     match_flows.feedback_on_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, relevant=relevant == "ja"
     )
-    return redirect(f"{back(terug)}?melding=Bedankt+voor+je+beoordeling")
+    return redirect_with(request, f"{back(terug)}", "Bedankt voor je beoordeling")
 
 
 @router.post("/acties/status")
@@ -87,7 +87,7 @@ def move(
     session: SessionDep,
     user: UiUser,
     csrf: Annotated[str, Form()],
-    match_id: Annotated[int, Form()],
+    match_id: PAIR,
     status: Annotated[MatchStatus, Form()],
 ) -> Response:
     """Move a match to its next step (the same flow as ``POST /v1/matches/{id}/status``)."""
@@ -96,12 +96,12 @@ def move(
     try:
         with session.begin_nested():
             match_flows.move(session, user=user, match_id=match_id, to=status, reason=None)
-        msg = "Status+bijgewerkt"
+        msg = "Status bijgewerkt"
     except ServiceError as exc:
         if exc.status == 404:
             raise
-        msg = exc.detail.replace(" ", "+")[:200]
-    return redirect(f"/ui/matches?melding={msg}")
+        msg = exc.detail[:200]
+    return redirect_with(request, "/ui/matches", f"{msg}")
 
 
 @router.get("/matches", response_class=HTMLResponse)

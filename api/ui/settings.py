@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep
-from api.ui.common import UiUser, check_csrf, page, redirect
+from api.ui.common import UiUser, check_csrf, page, redirect_with
 from models.schemas import SubscriptionUpdate
 from models.services import subscriptions
 from models.services.access import Forbidden
@@ -49,4 +49,4 @@ def save_settings(
         raise Forbidden("deze rol ontvangt geen e-mail met matches")
     data = SubscriptionUpdate(active=active == "1", min_score=min_score, max_per_mail=max_per_mail)
     subscriptions.put_subscription(session, user=user, kind=kind, data=data)
-    return redirect("/ui/instellingen?melding=Instellingen+opgeslagen")
+    return redirect_with(request, "/ui/instellingen", "Instellingen opgeslagen")

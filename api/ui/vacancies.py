@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import SessionDep, StoreDep
+from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
     UiUser,
     areas_and_names,
@@ -16,7 +16,7 @@ from api.ui.common import (
     check_csrf,
     lines,
     page,
-    redirect,
+    redirect_with,
     templates,
     ui_requires,
 )
@@ -145,11 +145,11 @@ def new_vacancy(
     vac, errors = attempt(session, create)
     if vac is None:
         return _vacancy_form(request, user, None, form, errors)
-    return redirect(f"/ui/vacatures/{vac.id}?melding=Vacature+opgeslagen")
+    return redirect_with(request, f"/ui/vacatures/{vac.id}", "Vacature opgeslagen")
 
 
 @router.get("/vacatures/{vacancy_id}/bewerken", response_class=HTMLResponse)
-def edit_vacancy_page(request: Request, vacancy_id: int, session: SessionDep, user: UiUser) -> HTMLResponse:
+def edit_vacancy_page(request: Request, vacancy_id: DbId, session: SessionDep, user: UiUser) -> HTMLResponse:
     """The edit form."""
     require_vacancy_writer(user, get_vacancy(session, vacancy_id=vacancy_id))
     v = vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id)
@@ -160,7 +160,7 @@ def edit_vacancy_page(request: Request, vacancy_id: int, session: SessionDep, us
 @router.post("/vacatures/{vacancy_id}/bewerken")
 def edit_vacancy(
     request: Request,
-    vacancy_id: int,
+    vacancy_id: DbId,
     session: SessionDep,
     user: UiUser,
     csrf: Annotated[str, Form()],
@@ -204,13 +204,13 @@ def edit_vacancy(
     vac, errors = attempt(session, update)
     if vac is None:
         return _vacancy_form(request, user, vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id), form, errors)
-    return redirect(f"/ui/vacatures/{vacancy_id}?melding=Wijzigingen+opgeslagen")
+    return redirect_with(request, f"/ui/vacatures/{vacancy_id}", "Wijzigingen opgeslagen")
 
 
 @router.get("/vacatures/{vacancy_id}", response_class=HTMLResponse)
 def vacancy_page(
     request: Request,
-    vacancy_id: int,
+    vacancy_id: DbId,
     session: SessionDep,
     user: UiUser,
     store: StoreDep,

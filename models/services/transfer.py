@@ -70,6 +70,8 @@ def _unflatten_csv(row: dict[str, str]) -> dict[str, Any]:
         value = raw.strip() if isinstance(raw, str) else raw
         if value in ("", None):
             continue
+        if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+            value = value[1:]  # written by export as protection against formula injection
         parsed: Any = value
         if value[:1] in "[{":
             try:
@@ -233,6 +235,16 @@ def write_rows(rows: Iterable[dict[str, Any]], out: io.TextIOBase | Any, fmt: st
     writer = csv.DictWriter(out, fieldnames=header, extrasaction="raise", lineterminator="\n")
     writer.writeheader()
     for r in flat:
-        writer.writerow(r)
+        writer.writerow({k: _safe_cell(v) for k, v in r.items()})
         n += 1
     return n
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (read back without it)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
