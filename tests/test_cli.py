@@ -41,6 +41,16 @@ def test_init_demo_export_import_roundtrip(cli, tmp_path):
     out2 = tmp_path / "c2.jsonl"
     cli("export", "candidates", "-o", str(out2))
     assert out2.read_text() == out.read_text()
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from models.tables import AuditEvent
+
+    eng = create_engine(get_settings().resolved_database_url)
+    with Session(eng) as s:
+        exports = s.scalars(select(AuditEvent).where(AuditEvent.action == "candidates.export")).all()
+    eng.dispose()
+    assert len(exports) == 2 and exports[0].details["rows"] == 40  # an export of personal data is audited
 
 
 def test_import_with_bad_rows_exits_nonzero_and_names_them(cli, tmp_path):

@@ -97,6 +97,21 @@ def test_mails_have_dutch_content_headers_and_no_personal_data(world):
     assert _ledger(world) == Counter({"sent": summary.sent_matches})
 
 
+def test_every_candidate_in_a_sent_e_mail_is_audited_as_seen_by_its_recipient(world):
+    from models.tables import AuditEvent
+
+    with SmtpServer() as server:
+        summary = _run(world, server)
+    assert summary.sent_messages > 0
+    with Session(world["engine"]) as s:
+        seen = s.scalars(select(AuditEvent).where(AuditEvent.reason == "e-mail met nieuwe matches")).all()
+        by_email = {u.id: u.email for u in s.scalars(select(User))}
+    per_recipient = Counter(by_email[e.actor_id] for e in seen)
+    for m in server.sink.messages:
+        shown = str(m["X-Werkmatch-Matches"]).split(",")
+        assert per_recipient[str(m["To"])] == len(shown)
+
+
 def test_a_rerun_sends_nothing_twice_and_new_data_once(world):
     with SmtpServer() as server:
         first = _run(world, server)

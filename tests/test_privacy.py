@@ -192,3 +192,12 @@ def test_logs_keep_the_statement_but_not_its_parameters():
     text += "[parameters: {'reason': 'zoeken: schulden Jansen'}]\n(Background on this error)"
     hidden = hide_sql_parameters(text)
     assert "Jansen" not in hidden and "INSERT INTO audit_events" in hidden
+
+
+def test_reading_a_match_is_audited(api):
+    cid = api.get("coach.oost", "/v1/candidates?limit=1").json()["items"][0]["id"]
+    vid = api.get("coach.oost", "/v1/vacancies?area=oost&status=open&limit=1").json()["items"][0]["id"]
+    mid = api.post("coach.oost", "/v1/matches", json={"candidate_id": cid, "vacancy_id": vid}).json()["id"]
+    assert api.get("adviseur.oost", f"/v1/matches/{mid}").status_code == 200
+    events = api.get("admin", f"/v1/audit?action=match.view&object_id={mid}").json()
+    assert events and events[0]["actor_id"] == api.env["users"]["adviseur.oost"]

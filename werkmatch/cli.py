@@ -130,6 +130,7 @@ def export(
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
 ) -> None:
     """Export candidates or vacancies in the import format (includes personal data: handle with care)."""
+    from models.services.audit import record
     from models.services.transfer import export_rows, write_rows
     from werkmatch.context import transaction
 
@@ -140,6 +141,14 @@ def export(
         raise fail(f"unknown format '{fmt_}' (use jsonl or csv)")
     with transaction() as session:
         rows = list(export_rows(session, kind=kind))  # type: ignore[arg-type]
+        record(
+            session,
+            actor=None,
+            action=f"{kind}.export",
+            object_type=kind.rstrip("s"),
+            reason=f"werkmatch export ({os.environ.get('USER', 'onbekend')} op de server)",
+            details={"rows": len(rows), "to": str(output) if output else "stdout"},
+        )
     if output:
         tmp = output.with_name(output.name + ".tmp")
         with tmp.open("w", encoding="utf-8", newline="") as fh:

@@ -163,7 +163,7 @@ def list_matches(
 @router.get("/v1/matches/{match_id}", summary="One match with its history")
 def read_match(match_id: DbId, session: SessionDep, user: CurrentUser) -> MatchDetail:
     """A match and every status change (who, when, why)."""
-    return match_flows.detail(match_flows.visible_match(session, user=user, match_id=match_id))
+    return match_flows.read_match(session, user=user, match_id=match_id)
 
 
 @router.post("/v1/matches/{match_id}/status", summary="Move a match on (a person decides)")

@@ -13,6 +13,7 @@ from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.schemas import MatchDetail, MatchEventRead, MatchRead
 from models.services import NotFound
 from models.services.access import candidate_view, require_transition, require_works_on_pair
+from models.services.audit import record
 from models.services.candidates import get_candidate
 from models.services.matches import add_feedback, change_status, get_match, save_result
 from models.services.rankings import score_pair
@@ -45,6 +46,20 @@ def visible_match(session: Session, *, user: User, match_id: int) -> Match:
         raise NotFound(f"match {match_id} not found")
     require_works_on_pair(user, cand, vac, what=f"match {match_id}")
     return m
+
+
+def read_match(session: Session, *, user: User, match_id: int) -> MatchDetail:
+    """A match with its history, for the people who work on it; the read is audited."""
+    m = visible_match(session, user=user, match_id=match_id)
+    record(
+        session,
+        actor=user,
+        action="match.view",
+        object_type="match",
+        object_id=m.id,
+        details={"candidate_id": m.candidate_id},
+    )
+    return detail(m)
 
 
 def list_matches(

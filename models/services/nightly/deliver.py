@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.enums import NotificationStatus
+from models.services.audit import record_candidate_views
 from models.services.mail import Mailer, PermanentMailError, TemporaryMailError
 from models.services.nightly.message import MailSettings, render_message
 from models.services.nightly.summary import NightlySummary
-from models.tables import Notification, User, utcnow
+from models.tables import Candidate, Match, Notification, User, utcnow
 
 log = logging.getLogger("werkmatch.nightly")
 
@@ -81,17 +82,43 @@ def deliver(
                 extra={"extra_fields": {"to": email, "error": str(exc)}},
             )
             break
-        _mark(factory, ids, NotificationStatus.sent, None)
+        _mark(factory, ids, NotificationStatus.sent, None, shown=str(msg["X-Werkmatch-Matches"] or ""))
         summary.sent_messages += 1
         summary.sent_matches += len(ids)
         if progress:
             progress(1)
 
 
-def _mark(factory: sessionmaker[Session], ids: list[int], status: NotificationStatus, error: str | None) -> None:
+def _mark(
+    factory: sessionmaker[Session],
+    ids: list[int],
+    status: NotificationStatus,
+    error: str | None,
+    *,
+    shown: str = "",
+) -> None:
+    """Record the outcome of a send; a sent e-mail is audited as a view of every candidate it shows."""
     with factory() as s, s.begin():
         for n in s.scalars(select(Notification).where(Notification.id.in_(ids))):
             n.status = status
             n.last_error = error
             if status == NotificationStatus.sent:
                 n.sent_at = utcnow()
+        match_ids = [int(x) for x in shown.split(",") if x.strip().isdigit()]
+        if status == NotificationStatus.sent and match_ids:
+            rows = s.execute(
+                select(Notification.user_id, Match.candidate_id, Candidate.coach_id)
+                .join(Match, Match.id == Notification.match_id)
+                .join(Candidate, Candidate.id == Match.candidate_id)
+                .where(Notification.id.in_(ids), Match.id.in_(match_ids))
+            ).all()
+            if rows:
+                user = s.get(User, rows[0][0])
+                if user is not None:
+                    record_candidate_views(
+                        s,
+                        actor=user,
+                        candidate_ids=[r[1] for r in rows],
+                        views={r[1]: "full" if r[2] == user.id else "anonymised" for r in rows},
+                        reason="e-mail met nieuwe matches",
+                    )
