@@ -201,3 +201,11 @@ def test_reading_a_match_is_audited(api):
     assert api.get("adviseur.oost", f"/v1/matches/{mid}").status_code == 200
     events = api.get("admin", f"/v1/audit?action=match.view&object_id={mid}").json()
     assert events and events[0]["actor_id"] == api.env["users"]["adviseur.oost"]
+
+
+def test_the_ui_suggests_esco_concepts_with_its_session_and_v1_stays_bearer_only(api):
+    """Was: the page called /v1/taxonomy/* with the cookie and always got 401."""
+    ui = _ui(api, "coach.oost")
+    res = ui.get("/ui/suggesties/occupations", params={"q": "orderpicker"})
+    assert res.status_code == 200 and isinstance(res.json(), list) and res.json()
+    assert ui.get("/v1/taxonomy/occupations", params={"q": "orderpicker"}).status_code == 401

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, StoreDep
 from api.ui.common import UiUser, areas_and_names, page
+from models.schemas import ConceptSuggestion
 from models.services import rankings
 
 router = APIRouter()
@@ -48,3 +49,15 @@ def search_page(
         areas_list=areas,
         area_names=names,
     )
+
+
+@router.get("/suggesties/{kind}")
+def suggestions(
+    user: UiUser,
+    store: StoreDep,
+    kind: Literal["occupations", "skills"],
+    q: Annotated[str, Query(min_length=2, max_length=200)],
+) -> list[ConceptSuggestion]:
+    """ESCO suggestions while typing, for the signed-in user (the same service as ``/v1/taxonomy/*``, which
+    stays bearer-only)."""
+    return rankings.suggest_concepts(store=store, kind=kind.removesuffix("s"), q=q, limit=8)
