@@ -20,7 +20,7 @@ class Authenticator(Protocol):
 
 
 class BearerTokenAuthenticator:
-    """Personal API tokens in ``Authorization: Bearer``, and the web UI's session cookie."""
+    """Personal API tokens in ``Authorization: Bearer`` (the API is bearer-only; the web UI has sessions)."""
 
     def authenticate(self, request: Request, session: Session) -> User | None:
         """Look the token up by its hash."""
@@ -28,7 +28,4 @@ class BearerTokenAuthenticator:
         scheme, _, token = header.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return authenticate_token(session, token=token.strip())
-        cookie_token = getattr(request.state, "session_token", None)
-        if cookie_token:
-            return authenticate_token(session, token=cookie_token)
         return None

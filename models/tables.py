@@ -151,7 +151,23 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(TS)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(TS)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(TS)
-    user: Mapped[User] = relationship()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class UiSession(Base):
+    """A signed-in web UI session; the browser holds a random id, only its SHA-256 is stored."""
+
+    __tablename__ = "ui_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    acting_admin_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(TS)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class Candidate(TimestampMixin, Base):

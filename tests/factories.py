@@ -48,3 +48,18 @@ def vacancy_payload(**over: Any) -> dict[str, Any]:
     }
     row.update(over)
     return row
+
+
+def ui_client(api, who: str):
+    """A browser-like client signed in to the web UI as a demo user (sign-in form with its CSRF value)."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    c = TestClient(api.http.app)
+    form = c.get("/ui/inloggen")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text).group(1)
+    res = c.post("/ui/inloggen", data={"token": api.env["tokens"][who], "csrf": csrf}, follow_redirects=False)
+    assert res.status_code == 303, res.text
+    c.last_sign_in = res  # type: ignore[attr-defined]
+    return c

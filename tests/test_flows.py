@@ -16,11 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _ui(api, who):
-    from fastapi.testclient import TestClient
+    from tests.factories import ui_client
 
-    c = TestClient(api.http.app)
-    assert c.post("/ui/inloggen", data={"token": api.env["tokens"][who]}, follow_redirects=False).status_code == 303
-    return c
+    return ui_client(api, who)
 
 
 @contextmanager

@@ -107,11 +107,9 @@ def test_the_nightly_message_of_a_coach_with_a_stale_advisers_subscription_names
 
 
 def _ui(api, who):
-    from fastapi.testclient import TestClient
+    from tests.factories import ui_client
 
-    c = TestClient(api.http.app)
-    assert c.post("/ui/inloggen", data={"token": api.env["tokens"][who]}, follow_redirects=False).status_code == 303
-    return c
+    return ui_client(api, who)
 
 
 def test_pages_and_answers_carry_security_headers_and_are_never_cached(api):
@@ -209,3 +207,65 @@ def test_the_ui_suggests_esco_concepts_with_its_session_and_v1_stays_bearer_only
     res = ui.get("/ui/suggesties/occupations", params={"q": "orderpicker"})
     assert res.status_code == 200 and isinstance(res.json(), list) and res.json()
     assert ui.get("/v1/taxonomy/occupations", params={"q": "orderpicker"}).status_code == 401
+
+
+def test_the_ui_session_is_server_side_and_signing_out_ends_it(api):
+    """Was: the cookie was the signed year-long personal token, and signing out revoked nothing."""
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+
+    from models.tables import UiSession
+
+    ui = _ui(api, "coach.oost")
+    raw = ui.cookies.get("wm_sessie")
+    assert raw and api.env["tokens"]["coach.oost"] not in raw
+    assert ui.get("/v1/me").status_code == 401  # the API stays bearer-only
+    thief = TestClient(api.http.app, cookies={"wm_sessie": raw})
+    assert thief.get("/ui/kandidaten", follow_redirects=False).status_code == 200
+    page = ui.get("/ui/kandidaten").text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+    assert ui.post("/ui/uitloggen", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert thief.get("/ui/kandidaten", follow_redirects=False).headers["location"] == "/ui/inloggen"
+    # an idle session ends by itself
+    idle = _ui(api, "coach.oost")
+    with Session(api.env["engine"]) as s, s.begin():
+        for row in s.scalars(select(UiSession).where(UiSession.revoked_at.is_(None))):
+            row.last_seen_at = row.last_seen_at - dt.timedelta(minutes=31)
+    assert idle.get("/ui/kandidaten", follow_redirects=False).headers["location"] == "/ui/inloggen"
+
+
+def test_the_sign_in_form_needs_its_csrf_value_and_failures_are_throttled_and_audited(api):
+    from fastapi.testclient import TestClient
+
+    from api.ui.auth import throttle
+
+    c = TestClient(api.http.app)
+    forged = c.post("/ui/inloggen", data={"token": api.env["tokens"]["coach.oost"]}, follow_redirects=False)
+    assert forged.status_code == 403 and "wm_sessie" not in forged.headers.get("set-cookie", "")
+    throttle._failures.clear()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', c.get("/ui/inloggen").text).group(1)
+    answers = [c.post("/ui/inloggen", data={"token": f"wm_fout{i}", "csrf": csrf}).status_code for i in range(7)]
+    assert answers[:5] == [200] * 5 and answers[5:] == [429, 429]
+    right = c.post("/ui/inloggen", data={"token": api.env["tokens"]["coach.oost"], "csrf": csrf})
+    assert right.status_code == 429  # even the right token waits while the address is throttled
+    throttle._failures.clear()
+    events = api.get("admin", "/v1/audit?action=ui.login_failed&limit=50").json()
+    assert len(events) >= 5 and all("wm_fout" not in str(e) for e in events)
+
+
+def test_a_token_an_admin_made_for_someone_else_is_attributed_to_the_admin(api):
+    """Was: an admin minted a coach's token and read full profiles audited under the coach's name."""
+    coach_id, admin_id = api.env["users"]["coach.oost"], api.env["users"]["admin"]
+    made = api.post("admin", f"/v1/admin/users/{coach_id}/tokens", json={"name": "overname"})
+    assert made.status_code == 201
+    token = made.json()["token"]
+    cid = api.get("coach.oost", "/v1/candidates?limit=1").json()["items"][0]["id"]
+    res = api.http.get(f"/v1/candidates/{cid}", headers={"Authorization": f"Bearer {token}"})
+    assert res.status_code == 200
+    events = api.get("admin", f"/v1/audit?object_type=candidate&object_id={cid}&limit=5").json()
+    assert events[0]["actor_id"] == admin_id and events[0]["details"]["as_user"] == coach_id
+    own = api.get("coach.oost", f"/v1/candidates/{cid}")
+    assert own.status_code == 200
+    events = api.get("admin", f"/v1/audit?object_type=candidate&object_id={cid}&limit=1").json()
+    assert events[0]["actor_id"] == coach_id and "as_user" not in events[0]["details"]

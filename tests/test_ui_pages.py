@@ -12,13 +12,12 @@ from models.tables import Candidate, CandidatePersonal, Vacancy
 
 
 def _client(api, who):
-    from fastapi.testclient import TestClient
+    from tests.factories import ui_client
 
-    c = TestClient(api.http.app)
-    res = c.post("/ui/inloggen", data={"token": api.env["tokens"][who]}, follow_redirects=False)
-    assert res.status_code == 303
-    cookie = res.headers["set-cookie"]
+    c = ui_client(api, who)
+    cookie = c.last_sign_in.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert api.env["tokens"][who] not in cookie  # the cookie holds a session id, never the personal token
     return c
 
 
@@ -31,7 +30,8 @@ def test_sign_in_with_a_bad_token_says_so_in_dutch(api):
 
     c = TestClient(api.http.app)
     assert c.get("/ui/vacatures", follow_redirects=False).headers["location"] == "/ui/inloggen"
-    res = c.post("/ui/inloggen", data={"token": "wm_fout"})
+    form = c.get("/ui/inloggen")
+    res = c.post("/ui/inloggen", data={"token": "wm_fout", "csrf": _csrf(form.text)})
     assert "onbekend, verlopen of ingetrokken" in res.text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -30,13 +31,14 @@ from matcher.labels import (
 from models.db import real_transaction
 from models.enums import Role
 from models.schemas import AreaRead
-from models.services import ServiceError
+from models.services import ServiceError, sessions
 from models.services.access import Forbidden, require_role
 from models.services.areas import list_areas
 from models.tables import User
 
 T = TypeVar("T")
 COOKIE = "wm_sessie"
+LOGIN_COOKIE = "wm_inlog"
 SESSION_SECONDS = 12 * 3600
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 LABELS = {
@@ -71,31 +73,22 @@ class Redirect(Exception):
         self.url = url
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="werkmatch-ui-session")
-
-
-def _csrf(request: Request, token: str) -> str:
+def _csrf(request: Request, secret: str) -> str:
     key = request.app.state.settings.secret_key.encode()
-    return hmac.new(key, b"csrf:" + hashlib.sha256(token.encode()).digest(), "sha256").hexdigest()[:40]
+    return hmac.new(key, b"csrf:" + hashlib.sha256(secret.encode()).digest(), "sha256").hexdigest()[:40]
 
 
-def session_token(request: Request) -> str | None:
-    """The personal token inside the signed session cookie, if valid and not expired."""
+def session_id(request: Request) -> str | None:
+    """The session id in the cookie (random, server-side; it is not a token and grants nothing by itself)."""
     raw = request.cookies.get(COOKIE)
-    if not raw:
-        return None
-    try:
-        return str(_serializer(request).loads(raw, max_age=SESSION_SECONDS))
-    except BadSignature:
-        return None
+    return raw if raw and len(raw) <= 128 else None
 
 
-def set_session_cookie(request: Request, response: Response, token: str) -> None:
-    """Sign the user in: HttpOnly, SameSite=Lax, Secure behind https."""
+def set_session_cookie(request: Request, response: Response, raw: str) -> None:
+    """Sign the browser in: HttpOnly, SameSite=Lax, Secure behind https."""
     response.set_cookie(
         COOKIE,
-        _serializer(request).dumps(token),
+        raw,
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -104,14 +97,29 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     )
 
 
+def login_form(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+    """The sign-in page with its CSRF protection (before there is a session): a random value in a strict
+    cookie and, keyed, in the form."""
+    value = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    request.state.csrf = _csrf(request, "login:" + value)
+    resp = page(request, name, None, **ctx)
+    resp.set_cookie(LOGIN_COOKIE, value, max_age=3600, httponly=True, samesite="strict", path="/ui/inloggen")
+    return resp
+
+
+def login_csrf_ok(request: Request, csrf: str) -> bool:
+    """Whether the sign-in form came from our own page."""
+    value = request.cookies.get(LOGIN_COOKIE)
+    return bool(value) and hmac.compare_digest(csrf, _csrf(request, "login:" + (value or "")))
+
+
 def ui_user(request: Request, session: SessionDep) -> User:
-    """The signed-in user (through the API's own authenticator), or a redirect to the sign-in page."""
-    token = session_token(request)
-    request.state.session_token = token
-    user: User | None = request.app.state.authenticator.authenticate(request, session) if token else None
+    """The user of the browser's server-side session, or a redirect to the sign-in page."""
+    raw = session_id(request)
+    user = sessions.session_user(session, raw=raw) if raw else None
     if user is None:
         raise Redirect("/ui/inloggen")
-    request.state.csrf = _csrf(request, token or "")
+    request.state.csrf = _csrf(request, raw or "")
     request.state.user_id = user.id
     # a detached copy for the error page, which is rendered after the request's transaction rolled back
     request.state.ui_user = SimpleNamespace(id=user.id, name=user.name, email=user.email, role=Role(user.role))
@@ -132,7 +140,7 @@ def ui_requires(*roles: Role) -> Any:
 
 def check_csrf(request: Request, csrf: str) -> None:
     """Reject a form post without the right CSRF token."""
-    if not hmac.compare_digest(csrf, _csrf(request, session_token(request) or "")):
+    if not hmac.compare_digest(csrf, _csrf(request, session_id(request) or "")):
         raise Forbidden("ongeldig formulier (CSRF); laad de pagina opnieuw")
 
 

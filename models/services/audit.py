@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,25 @@ from models.tables import AuditEvent, User, utcnow
 def _text(value: str | None) -> str | None:
     """Audit text as every database stores it: PostgreSQL refuses NUL characters, so they become U+FFFD."""
     return None if value is None else value.replace("\x00", "\ufffd")[:2000]
+
+
+_acting_admin: WeakKeyDictionary[User, int] = WeakKeyDictionary()
+
+
+def attribute_to_admin(user: User, admin_id: int | None) -> None:
+    """This request acts through a token (or a session from a token) that an admin made for ``user``: its
+    audit events name the admin as the actor, and the user ``as_user``."""
+    if admin_id is not None and admin_id != user.id:
+        _acting_admin[user] = admin_id
+    else:
+        _acting_admin.pop(user, None)
+
+
+def _actor(actor: User | None, details: dict[str, Any]) -> tuple[int | None, dict[str, Any]]:
+    if actor is None:
+        return None, details
+    admin = _acting_admin.get(actor)
+    return (actor.id, details) if admin is None else (admin, details | {"as_user": actor.id})
 
 
 def record(
@@ -28,14 +48,15 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Write one audit event."""
+    actor_id, details = _actor(actor, details or {})
     session.add(
         AuditEvent(
-            actor_id=actor.id if actor else None,
+            actor_id=actor_id,
             action=action,
             object_type=object_type,
             object_id=None if object_id is None else str(object_id),
             reason=_text(reason),
-            details=details or {},
+            details=details,
             at=utcnow(),
         )
     )
@@ -46,18 +67,20 @@ def record_candidate_views(
 ) -> None:
     """One audit event per candidate shown (full or anonymised), in one statement."""
     now = utcnow()
-    rows = [
-        {
-            "actor_id": actor.id,
-            "action": "candidate.view",
-            "object_type": "candidate",
-            "object_id": str(cid),
-            "reason": _text(reason),
-            "details": {"view": views.get(cid, "anonymised")},
-            "at": now,
-        }
-        for cid in candidate_ids
-    ]
+    rows = []
+    for cid in candidate_ids:
+        actor_id, details = _actor(actor, {"view": views.get(cid, "anonymised")})
+        rows.append(
+            {
+                "actor_id": actor_id,
+                "action": "candidate.view",
+                "object_type": "candidate",
+                "object_id": str(cid),
+                "reason": _text(reason),
+                "details": details,
+                "at": now,
+            }
+        )
     if rows:
         session.execute(insert(AuditEvent), rows)
 

@@ -13,7 +13,7 @@ from models.enums import Role
 from models.schemas import TokenCreated, UserCreate, UserRead
 from models.services import Conflict, NotFound
 from models.services.areas import Geo
-from models.services.audit import record
+from models.services.audit import attribute_to_admin, record
 from models.tables import ApiToken, User, utcnow
 
 TOKEN_PREFIX = "wm_"
@@ -58,8 +58,11 @@ def get_user_by_email(session: Session, *, email: str) -> User:
     return user
 
 
-def create_token(session: Session, *, user: User, name: str = "cli", ttl_days: int = 365) -> str:
-    """Create a personal token for ``user``; the plain token is returned once and never stored."""
+def create_token(
+    session: Session, *, user: User, name: str = "cli", ttl_days: int = 365, created_by: User | None = None
+) -> str:
+    """Create a personal token for ``user``; the plain token is returned once and never stored. A token an
+    admin (``created_by``) makes for someone else is attributed to that admin whenever it is used."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiToken(
@@ -68,6 +71,7 @@ def create_token(session: Session, *, user: User, name: str = "cli", ttl_days: i
             prefix=token[:10],
             token_hash=hash_token(token),
             expires_at=utcnow() + dt.timedelta(days=ttl_days),
+            created_by_id=created_by.id if created_by is not None else None,
         )
     )
     session.flush()
@@ -83,7 +87,16 @@ def revoke_tokens(session: Session, *, user: User) -> int:
 
 
 def authenticate_token(session: Session, *, token: str) -> User | None:
-    """The active user owning a live token, or None."""
+    """The active user owning a live token, or None (its audit events name the admin who made it, if one did)."""
+    row = live_token(session, token=token)
+    if row is None:
+        return None
+    attribute_to_admin(row.user, row.created_by_id)
+    return row.user
+
+
+def live_token(session: Session, *, token: str) -> ApiToken | None:
+    """The live token row of an active user, or None; notes its use (at most once per resolution)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or row.revoked_at is not None:
         return None
@@ -94,7 +107,7 @@ def authenticate_token(session: Session, *, token: str) -> User | None:
     last = row.last_used_at
     if last is None or (last if last.tzinfo else last.replace(tzinfo=dt.UTC)) < now - LAST_USED_RESOLUTION:
         row.last_used_at = now  # written at most once per resolution: a read stays a read-only transaction
-    return row.user
+    return row
 
 
 # --------------------------------------------------------------------------- administration flows
@@ -130,7 +143,7 @@ def deactivate_user(session: Session, *, actor: User, user_id: int) -> UserRead:
 def issue_token(session: Session, *, actor: User, user_id: int, name: str, ttl_days: int) -> TokenCreated:
     """An admin creates a personal token for a user: shown once, only its hash is stored; audited."""
     target = get_user(session, user_id=user_id)
-    token = create_token(session, user=target, name=name, ttl_days=ttl_days)
+    token = create_token(session, user=target, name=name, ttl_days=ttl_days, created_by=actor)
     record(session, actor=actor, action="token.create", object_type="user", object_id=user_id)
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     assert row is not None
