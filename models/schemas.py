@@ -368,6 +368,23 @@ class CandidateAnonymous(Strict):
     consent_to_share: bool
 
 
+class ReleasedContact(Strict):
+    """What an employer contact needs of a candidate who consented: a name and a way to reach them."""
+
+    first_name: str
+    last_name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+class CandidateReleased(CandidateAnonymous):
+    """The anonymised profile plus the contact details released after consent, to the people working on a
+    match of the candidate (never in lists)."""
+
+    view: str = "released"
+    contact: ReleasedContact | None = None
+
+
 class CandidateFull(CandidateRead):
     """A candidate in full (own coach, or after consent)."""
 

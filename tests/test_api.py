@@ -214,8 +214,14 @@ def test_consent_releases_details_to_advisers_and_is_audited(api):
     assert api.get("adviseur.oost", f"/v1/candidates/{cid}").json()["view"] == "anonymised"
     res = api.post("coach.oost", f"/v1/candidates/{cid}/consent", json={"consent": True, "note": "schriftelijk"})
     assert res.status_code == 200 and res.json()["consent_recorded_at"]
-    full = api.get("adviseur.oost", f"/v1/candidates/{cid}").json()
-    assert full["view"] == "full" and full["personal"]["first_name"] == "Api"
+    # consent alone releases nothing: only the people working on a match of the candidate see the contact
+    assert api.get("adviseur.oost", f"/v1/candidates/{cid}").json()["view"] == "anonymised"
+    vid = _vacancy(api, "oost")
+    assert api.post("coach.oost", "/v1/matches", json={"candidate_id": cid, "vacancy_id": vid}).status_code == 201
+    released = api.get("adviseur.oost", f"/v1/candidates/{cid}").json()
+    assert released["view"] == "released" and released["contact"]["first_name"] == "Api"
+    assert not {"birth_date", "street", "postcode_full", "personal", "about"} & set(_keys(released))
+    assert api.get("adviseur.west", f"/v1/candidates/{cid}").json()["view"] == "anonymised"
     events = api.get("admin", f"/v1/audit?object_type=candidate&object_id={cid}").json()
     actions = [e["action"] for e in events]
     assert {"candidate.consent", "candidate.release", "candidate.view", "candidate.create"} <= set(actions)

@@ -269,3 +269,27 @@ def test_a_token_an_admin_made_for_someone_else_is_attributed_to_the_admin(api):
     assert own.status_code == 200
     events = api.get("admin", f"/v1/audit?object_type=candidate&object_id={cid}&limit=1").json()
     assert events[0]["actor_id"] == coach_id and "as_user" not in events[0]["details"]
+
+
+def test_consent_never_releases_anyone_in_bulk(api):
+    """Was: GET /v1/candidates?limit=200 as any jobhunter returned every consented candidate city-wide in full,
+    with birth date, address, contact details and the doelgroepregister, LKS and jobcoach flags."""
+    with Session(api.env["engine"]) as s, s.begin():
+        consented = s.scalars(select(Candidate).order_by(Candidate.id).limit(5)).all()
+        for c in consented:
+            c.consent_to_share = True
+        ids = {c.id for c in consented}
+    try:
+        for who in ("jobhunter.oost", "adviseur.west"):
+            listed = api.get(who, "/v1/candidates?limit=200").json()["items"]
+            assert listed and {c["view"] for c in listed} == {"anonymised"}
+            assert not any("personal" in c or "contact" in c or "birth_date" in c for c in listed)
+            found = api.get(who, "/v1/search/candidates?q=medewerker&limit=50").json()["items"]
+            assert {h["candidate"]["view"] for h in found} <= {"anonymised"}
+        for cid in ids:
+            single = api.get("jobhunter.west", f"/v1/candidates/{cid}").json()
+            assert single["view"] == "anonymised"
+    finally:
+        with Session(api.env["engine"]) as s, s.begin():
+            for c in s.scalars(select(Candidate).where(Candidate.id.in_(ids))):
+                c.consent_to_share = False

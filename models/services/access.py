@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import MatchStatus, Role
 from models.services import NotFound, ServiceError
-from models.tables import Candidate, Employer, User, Vacancy
+from models.tables import Candidate, Employer, Match, User, Vacancy
 
 
 class Forbidden(ServiceError):
@@ -25,18 +25,45 @@ class View(StrEnum):
     """How much of a candidate a user sees."""
 
     full = "full"
+    released = "released"
     anonymised = "anonymised"
 
 
+OPEN_MATCH = (
+    MatchStatus.suggested,
+    MatchStatus.proposed_to_candidate,
+    MatchStatus.proposed_to_employer,
+    MatchStatus.interview,
+    MatchStatus.placed,
+)
+
+
 def candidate_view(user: User, cand: Candidate) -> View:
-    """Coaches see their own clients in full; others see the anonymised profile until consent."""
+    """The view in lists, rankings, searches and e-mails: coaches see their own clients in full, everyone
+    else the anonymised profile. Consent never releases anything in bulk."""
     if user.role == Role.coach:
         if cand.coach_id != user.id:
             raise NotFound(f"candidate {cand.id} not found")
         return View.full
-    if user.role in (Role.employer_adviser, Role.jobhunter) and cand.consent_to_share:
-        return View.full
     return View.anonymised
+
+
+def single_candidate_view(session: Session, user: User, cand: Candidate) -> View:
+    """The view of one candidate opened on purpose. After the coach recorded consent, an employer adviser or
+    jobhunter who works on an open match of this candidate (a vacancy of their gebied) sees what an employer
+    contact needs (``released``: name and contact details, nothing more); everyone else as in lists."""
+    view = candidate_view(user, cand)
+    if view == View.full or not cand.consent_to_share:
+        return view
+    if user.role not in (Role.employer_adviser, Role.jobhunter):
+        return view
+    works_on = session.scalar(
+        select(Match.id)
+        .join(Vacancy, Vacancy.id == Match.vacancy_id)
+        .where(Match.candidate_id == cand.id, Vacancy.area_id == user.area_id, Match.status.in_(OPEN_MATCH))
+        .limit(1)
+    )
+    return View.released if works_on is not None else view
 
 
 def can_see_candidate(user: User, cand: Candidate) -> bool:

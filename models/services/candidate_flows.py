@@ -14,9 +14,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from matcher.enums import CandidateStatus
 from models.enums import Role
-from models.schemas import CandidateAnonymous, CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, Page
+from models.schemas import (
+    CandidateAnonymous,
+    CandidateCreate,
+    CandidateFull,
+    CandidatePage,
+    CandidateReleased,
+    CandidateUpdate,
+    Page,
+)
 from models.services import Conflict
-from models.services.access import View, candidate_view, require_coach_of, require_role
+from models.services.access import View, candidate_view, require_coach_of, require_role, single_candidate_view
 from models.services.areas import Geo
 from models.services.audit import record, record_candidate_views
 from models.services.candidates import delete_candidate, get_candidate, update_candidate, upsert_candidate
@@ -27,7 +35,7 @@ from models.tables import Candidate, User, utcnow
 if TYPE_CHECKING:
     from models.services.matching import EngineStore
 
-CandidateOut = CandidateFull | CandidateAnonymous
+CandidateOut = CandidateFull | CandidateReleased | CandidateAnonymous
 
 
 def list_candidates(
@@ -69,8 +77,8 @@ def list_candidates(
 def view_candidate(session: Session, *, user: User, candidate_id: int, reason: str = "profiel bekeken") -> CandidateOut:
     """One candidate in the view the user is entitled to; full details after consent are audited as a release."""
     cand = get_candidate(session, candidate_id=candidate_id)
-    view = candidate_view(user, cand)
-    action = "candidate.release" if view == View.full and user.role != Role.coach else "candidate.view"
+    view = single_candidate_view(session, user, cand)
+    action = "candidate.release" if view == View.released else "candidate.view"
     record(
         session,
         actor=user,

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from models.schemas import CandidateAnonymous, CandidateFull, ExperienceAnonymous
+from models.schemas import (
+    CandidateAnonymous,
+    CandidateFull,
+    CandidateReleased,
+    ExperienceAnonymous,
+    ReleasedContact,
+)
 from models.services.access import View
 from models.services.areas import Geo
 from models.services.candidates import candidate_read
@@ -41,6 +47,19 @@ def full(cand: Candidate, geo: Geo) -> CandidateFull:
     return CandidateFull.model_validate(candidate_read(cand, geo).model_dump() | {"view": "full"})
 
 
-def render(cand: Candidate, geo: Geo, view: View) -> CandidateAnonymous | CandidateFull:
+def released(cand: Candidate, geo: Geo) -> CandidateReleased:
+    """The anonymised profile plus name and contact details (after consent, to the people on a match)."""
+    p = cand.personal
+    contact = (
+        ReleasedContact(first_name=p.first_name, last_name=p.last_name, email=p.email, phone=p.phone) if p else None
+    )
+    return CandidateReleased.model_validate(
+        anonymised(cand, geo).model_dump() | {"view": "released", "contact": contact}
+    )
+
+
+def render(cand: Candidate, geo: Geo, view: View) -> CandidateAnonymous | CandidateReleased | CandidateFull:
     """The view the user is entitled to."""
-    return full(cand, geo) if view == View.full else anonymised(cand, geo)
+    if view == View.full:
+        return full(cand, geo)
+    return released(cand, geo) if view == View.released else anonymised(cand, geo)
