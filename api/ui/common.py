@@ -225,10 +225,15 @@ def error_response(request: Request, status: int, detail: str) -> Response | Non
 
 
 def attempt(session: Session, flow: Callable[[], T]) -> tuple[T | None, list[str]]:
-    """Run a form's flow in a savepoint: on a refusal nothing of it is kept and the form shows why."""
+    """Run a form's flow in a savepoint: when the input is refused nothing of it is kept and the form shows why.
+    Access refusals (403, 404) are not form errors: they propagate to the error page."""
     real_transaction(session.connection())
     try:
         with session.begin_nested():
             return flow(), []
-    except (ValidationError, ServiceError, ValueError) as exc:
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        return None, form_errors(exc)
+    except (ValidationError, ValueError) as exc:
         return None, form_errors(exc)
