@@ -35,8 +35,8 @@ run: setup ## Install, create the database, load demo data and serve on http://1
 test: setup ## Run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP) ## The fast tier: every test that needs no model, ranking with a deterministic fake embedder
-	WERKMATCH_TEST_EMBEDDER=fake $(BIN)/pytest -q -m "not slow"
+test-fast: $(STAMP) ## The fast tier: every test that needs no model (fake embedder, SQLite); make test runs all, both databases
+	WERKMATCH_TEST_EMBEDDER=fake WERKMATCH_TEST_POSTGRES_URL=off $(BIN)/pytest -q -m "not slow"
 
 check: $(STAMP) ## Lint, format check and type check
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -293,3 +294,71 @@ def test_consent_never_releases_anyone_in_bulk(api):
         with Session(api.env["engine"]) as s, s.begin():
             for c in s.scalars(select(Candidate).where(Candidate.id.in_(ids))):
                 c.consent_to_share = False
+
+
+def test_audit_events_older_than_the_retention_period_are_pruned_and_the_pruning_is_audited(session):
+    import datetime as dt
+
+    from models.services.audit import prune
+    from models.tables import AuditEvent, utcnow
+
+    session.add_all(
+        [
+            AuditEvent(action="candidate.view", object_type="candidate", object_id="1", details={}, at=utcnow()),
+            AuditEvent(
+                action="candidate.view",
+                object_type="candidate",
+                object_id="2",
+                details={},
+                at=utcnow() - dt.timedelta(days=800),
+            ),
+        ]
+    )
+    session.flush()
+    assert prune(session, older_than=dt.timedelta(days=730)) >= 1
+    old = session.scalars(select(AuditEvent).where(AuditEvent.at < utcnow() - dt.timedelta(days=730))).all()
+    assert old == []
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "audit.prune")) is not None
+
+
+ROLE_STEPS = {
+    "coach.oost": {"proposed_to_candidate", "proposed_to_employer", "rejected", "withdrawn"},
+    "adviseur.oost": {"proposed_to_candidate", "proposed_to_employer", "interview", "placed", "rejected", "withdrawn"},
+    "jobhunter.oost": {"proposed_to_candidate", "proposed_to_employer", "interview", "placed", "rejected"},
+}
+
+
+@pytest.mark.parametrize("who", sorted(ROLE_STEPS))
+@pytest.mark.parametrize(
+    "to", ["proposed_to_candidate", "proposed_to_employer", "interview", "placed", "rejected", "withdrawn"]
+)
+def test_each_role_takes_only_its_own_steps_of_the_match_workflow(api, who, to):
+    """Per transition: a step outside the role is 403; inside it, the workflow decides (200, or 409 for a jump or
+    a proposal to an employer without consent)."""
+    n = next(_n)
+    body = {
+        "external_id": f"steps-{n}",
+        "area": "oost",
+        "postcode": "9733",
+        "ladder_step": 5,
+        "hours_min": 20,
+        "hours_max": 32,
+        "desired_occupations": [{"label": "orderpicker"}],
+    }
+    cid = api.post("coach.oost", "/v1/candidates", json=body).json()["id"]
+    with Session(api.env["engine"]) as s:
+        vid = s.scalar(
+            select(Vacancy.id)
+            .where(Vacancy.area_id == _area_id(s, "oost"), Vacancy.status == "open")
+            .order_by(Vacancy.id)
+        )
+    mid = api.post("coach.oost", "/v1/matches", json={"candidate_id": cid, "vacancy_id": vid}).json()["id"]
+    res = api.post(who, f"/v1/matches/{mid}/status", json={"status": to, "reason": "matrix"})
+    if to not in ROLE_STEPS[who]:
+        assert res.status_code == 403
+    elif to in ("proposed_to_candidate", "rejected", "withdrawn"):
+        assert res.status_code == 200, res.text
+    else:
+        assert res.status_code == 409  # a jump from 'suggested', or no consent for the employer
+    assert api.get("admin", f"/v1/matches/{mid}").status_code == 404
+    api.delete("coach.oost", f"/v1/candidates/{cid}")

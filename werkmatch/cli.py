@@ -17,7 +17,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 app = typer.Typer(help="werkmatch: kandidaten en vacatures matchen (operator commands).", no_args_is_help=True)
 users_app = typer.Typer(help="Manage users and their API tokens.", no_args_is_help=True)
 model_app = typer.Typer(help="Build and tune the embedding model.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: retention.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 app.add_typer(model_app, name="model")
 err = Console(stderr=True)
 
@@ -157,6 +159,25 @@ def export(
         err.print(f"{n} {kind} written to {output}")
     else:
         write_rows(rows, sys.stdout, fmt_)
+
+
+@audit_app.command("prune")
+def audit_prune(
+    days: Annotated[
+        int | None, typer.Option("--older-than-days", min=30, help="default: the retention setting")
+    ] = None,
+) -> None:
+    """Remove audit events older than the retention period (WERKMATCH_AUDIT_RETENTION_DAYS, default 730)."""
+    import datetime as dt
+
+    from models.services.audit import prune
+    from werkmatch.context import transaction
+    from werkmatch.settings import get_settings
+
+    keep = days or get_settings().audit_retention_days
+    with transaction() as session:
+        n = prune(session, older_than=dt.timedelta(days=keep))
+    err.print(f"{n} audit events older than {keep} days removed")
 
 
 @users_app.command("create")
@@ -309,7 +330,8 @@ def serve(
     except ValueError as exc:
         raise fail(str(exc)) from None
 
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # uvicorn's own access log would write query strings (search terms) to the log: the app logs requests itself
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False)
 
 
 def build_app() -> typer.Typer:

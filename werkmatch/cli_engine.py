@@ -246,6 +246,14 @@ def nightly(
     except LockBusy as exc:
         raise fail(exc.detail, 3) from None
     store.save()
+    if dry_run is None:  # the nightly job also applies the audit log's retention rule
+        import datetime as dt
+
+        from models.services.audit import prune
+        from werkmatch.context import transaction
+
+        with transaction() as session:
+            prune(session, older_than=dt.timedelta(days=settings.audit_retention_days))
     typer.echo(summary.line())
     for f in summary.failed_recipients:
         err.print(f"failed: {f}", highlight=False, soft_wrap=True)

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     smtp_retries: int = Field(default=3, ge=1, le=10)
     smtp_backoff_seconds: float = Field(default=2.0, ge=0, le=300)
     token_ttl_days: int = Field(default=365, ge=1, le=3650)
+    audit_retention_days: int = Field(default=730, ge=30, le=3650)
+    """Audit events older than this are removed by the nightly job (``werkmatch audit prune``)."""
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from models.tables import AuditEvent, User, utcnow
@@ -83,6 +83,21 @@ def record_candidate_views(
         )
     if rows:
         session.execute(insert(AuditEvent), rows)
+
+
+def prune(session: Session, *, older_than: dt.timedelta) -> int:
+    """Remove audit events older than the retention period; return how many (the pruning itself is audited)."""
+    cutoff = utcnow() - older_than
+    n = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.at < cutoff)) or 0
+    session.execute(delete(AuditEvent).where(AuditEvent.at < cutoff))
+    record(
+        session,
+        actor=None,
+        action="audit.prune",
+        object_type="audit",
+        details={"removed": n, "before": cutoff.isoformat()},
+    )
+    return int(n)
 
 
 def list_events(
