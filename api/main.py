@@ -18,7 +18,7 @@ from api.auth import Authenticator, BearerTokenAuthenticator
 from api.observability import Metrics, RequestMiddleware, setup_logging
 from api.routers import candidates, matching, people, unsubscribe, vacancies
 from models.db import session_scope
-from models.services.matching import EngineStore
+from models.services.matching import EngineStore, build_lock
 from werkmatch import __version__
 from werkmatch.context import engine as make_engine
 from werkmatch.settings import Settings, get_settings
@@ -36,10 +36,11 @@ TAGS = [
 def _load_store(app: FastAPI) -> None:
     """Load the model and the index (or rebuild it from the database), then start serving rankings."""
     try:
-        store = app.state.store_factory(app.state.settings)
-        with session_scope(app.state.engine) as session:
-            store.sync(session)
-        store.save()
+        with build_lock(app.state.settings.resolved_index_dir):
+            store = app.state.store_factory(app.state.settings)
+            with session_scope(app.state.engine) as session:
+                store.sync(session)
+            store.save()
         app.state.store = store
         log.info(
             "engine ready",

@@ -227,3 +227,48 @@ def test_health_answers_at_once_and_ready_waits_for_the_engine_even_over_a_corru
         res = client.get(f"/v1/vacancies/{vid}/matches?limit=5", headers={"Authorization": f"Bearer {token}"})
         assert res.status_code == 200 and res.json()["items"]
     assert list(tmp_path.glob("index.broken-*"))
+
+
+def test_workers_starting_together_build_the_index_one_at_a_time(api, tmp_path):
+    """The first worker builds and saves the index; the others wait, then load it instead of embedding it all."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from models.services.matching import EngineStore, build_lock
+    from werkmatch.settings import Settings
+
+    settings = Settings(database_url=api.env["url"], data_dir=tmp_path / "data")
+    folder = settings.resolved_index_dir
+    shared = api.env["store"].engine
+    loaded_from_disk: list[bool] = []
+
+    def factory(s: Settings) -> EngineStore:
+        store = EngineStore(embedder=shared.embedder, folder=folder, taxonomy=shared.taxonomy, today=shared.today)
+        loaded_from_disk.append(store.load())
+        return store
+
+    apps = [create_app(settings, preload=True, store_factory=factory) for _ in range(2)]
+
+    def ready(client: TestClient) -> bool:
+        return client.get("/ready").status_code == 200
+
+    deadline = time.monotonic() + 60
+    held = build_lock(folder)
+    held.__enter__()  # another process is building
+    try:
+        with TestClient(apps[0]) as first:
+            time.sleep(0.5)
+            assert not ready(first)  # so this one waits
+            held.__exit__(None, None, None)
+            held = None
+            while not ready(first) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert ready(first)
+            with TestClient(apps[1]) as second:
+                while not ready(second) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert ready(second)
+    finally:
+        if held is not None:
+            held.__exit__(None, None, None)
+    assert loaded_from_disk == [False, True]  # the second worker loaded what the first saved

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,21 @@ def data_version(session: Session) -> tuple[Any, ...]:
     c = session.execute(select(func.count(Candidate.id), func.max(Candidate.updated_at))).one()
     v = session.execute(select(func.count(Vacancy.id), func.max(Vacancy.updated_at))).one()
     return (c[0], _stamp(c[1]), v[0], _stamp(v[1]))
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """One process at a time loads or builds the index in ``folder`` (workers starting together): the others
+    wait, then load what the first one saved instead of embedding everything again."""
+    import fcntl
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f".{folder.name}.build.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class EngineStore:
