@@ -164,3 +164,27 @@ def test_ui_authorisation_matrix(api, method, path, body, role, expected):
     assert res.status_code == expected, (res.status_code, res.text[:300])
     if res.status_code in (403, 404):
         assert res.headers["content-type"].startswith("text/html") and "<html" in res.text
+
+
+# The consent dimension: one candidate of coach.oost with an open match on a vacancy of gebied oost; the view each
+# role gets when it opens that candidate, without and with the coach's recorded consent (a list never releases).
+CONSENT_VIEWS = {
+    False: ["full", 404, "anonymised", "anonymised", "anonymised", "anonymised"],
+    True: ["full", 404, "released", "anonymised", "released", "anonymised"],
+}
+
+
+@pytest.mark.parametrize("consent", [False, True])
+def test_what_each_role_sees_of_one_candidate_without_and_with_consent(api, consent):
+    ids = _world(api)
+    c = ids["c"]
+    assert api.post("coach.oost", f"/v1/candidates/{c}/consent", json={"consent": consent}).status_code == 200
+    try:
+        for role, expected in zip(ROLES, CONSENT_VIEWS[consent], strict=True):
+            res = api.get(role, f"/v1/candidates/{c}")
+            got = res.status_code if res.status_code != 200 else res.json()["view"]
+            assert got == expected, (role, got)
+            listed = api.get(role, "/v1/candidates?limit=200").json()["items"]
+            assert all(x["view"] == ("full" if role.startswith("coach") else "anonymised") for x in listed)
+    finally:
+        api.post("coach.oost", f"/v1/candidates/{c}/consent", json={"consent": False})
