@@ -36,24 +36,28 @@ class TextVectors:
 
     def ensure(self, texts: Sequence[str], progress: Callable[[int], None] | None = None, batch: int = 512) -> None:
         """Encode the texts not cached yet."""
-        missing = [t for t in dict.fromkeys(texts) if t and text_key(t) not in self._row]
+        self._ensure({t: text_key(t) for t in texts if t}, progress, batch)
+
+    def _ensure(self, keyed: dict[str, str], progress: Callable[[int], None] | None, batch: int) -> None:
+        missing = [(t, k) for t, k in keyed.items() if k not in self._row]
         for start in range(0, len(missing), batch):
             chunk = missing[start : start + batch]
-            vecs = self.embedder.encode(chunk, kind="query")
+            vecs = self.embedder.encode([t for t, _ in chunk], kind="query")
             base = len(self._mat)
             self._mat = np.vstack([self._mat, vecs])
-            for j, t in enumerate(chunk):
-                self._row[text_key(t)] = base + j
+            for j, (_, k) in enumerate(chunk):
+                self._row[k] = base + j
             if progress:
                 progress(len(chunk))
 
     def get(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of texts (encoded on demand); empty text gives a zero vector."""
-        self.ensure(texts)
+        """Vectors of texts (encoded on demand); empty text gives a zero vector. Each text is hashed once."""
+        keyed = {t: text_key(t) for t in texts if t}
+        self._ensure(keyed, None, 512)
         out = np.zeros((len(texts), self.embedder.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             if t:
-                out[i] = self._mat[self._row[text_key(t)]]
+                out[i] = self._mat[self._row[keyed[t]]]
         return out
 
     def one(self, text: str) -> np.ndarray:
