@@ -39,7 +39,7 @@ from models.tables import User
 T = TypeVar("T")
 COOKIE = "wm_sessie"
 LOGIN_COOKIE = "wm_inlog"
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = sessions.SESSION_HOURS * 3600  # the cookie lives as long as the server-side session
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 LABELS = {
     "role_nl": ROLE_NL,
