@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from api.auth import Authenticator, BearerTokenAuthenticator
 from api.observability import Metrics, RequestMiddleware, setup_logging
 from api.routers import candidates, matching, people, unsubscribe, vacancies
 from models.db import session_scope
+from models.services.indexer import Indexer
 from models.services.matching import EngineStore, build_lock
 from werkmatch import __version__
 from werkmatch.context import engine as make_engine
@@ -33,15 +35,46 @@ TAGS = [
 ]
 
 
+START_WAIT_SECONDS = 3600.0  # a cold start waits this long at most for the indexer
+
+
 def _load_store(app: FastAPI) -> None:
-    """Load the model and the index (or rebuild it from the database), then start serving rankings."""
+    """Load the model and the snapshot (or rebuild it from the vectors in the database), wait until every
+    profile has its vectors (a cold start), then serve rankings and follow the change log."""
+    settings: Settings = app.state.settings
+    stop: threading.Event = app.state.stop
     try:
-        with build_lock(app.state.settings.resolved_index_dir):
-            store = app.state.store_factory(app.state.settings)
+        with build_lock(settings.resolved_index_dir):
+            store = app.state.store_factory(settings)
+            if settings.indexer_in_process:
+                _start_indexer(app, store)
             with session_scope(app.state.engine) as session:
                 store.sync(session)
+            deadline, told = time.monotonic() + START_WAIT_SECONDS, 0.0
+            while (store.pending["c"] or store.pending["v"]) and not stop.is_set() and time.monotonic() < deadline:
+                if time.monotonic() - told > 10:
+                    told = time.monotonic()
+                    log.info(
+                        "waiting for the indexer",
+                        extra={
+                            "extra_fields": {
+                                "candidates": len(store.pending["c"]),
+                                "vacancies": len(store.pending["v"]),
+                            }
+                        },
+                    )
+                stop.wait(0.2)
+                with session_scope(app.state.engine) as session:
+                    store.follow(session)
             store.save()
         app.state.store = store
+        threading.Thread(
+            target=store.run_follower,
+            args=(app.state.engine,),
+            kwargs={"stop": stop},
+            name="werkmatch-follower",
+            daemon=True,
+        ).start()
         log.info(
             "engine ready",
             extra={
@@ -54,10 +87,25 @@ def _load_store(app: FastAPI) -> None:
         app.state.loading = False
 
 
+def _start_indexer(app: FastAPI, store: EngineStore) -> None:
+    """Run an indexer in this process; with several workers, the one holding the indexer lock works."""
+    indexer = Indexer(embedder=store.engine.embedder, taxonomy=store.engine.taxonomy)
+    settings: Settings = app.state.settings
+
+    def run() -> None:
+        try:
+            indexer.run(app.state.engine, stop=app.state.stop, lock_folder=settings.resolved_index_dir.parent)
+        except Exception:
+            log.exception("the in-process indexer stopped")
+
+    app.state.indexer = indexer
+    threading.Thread(target=run, name="werkmatch-indexer", daemon=True).start()
+
+
 def _make_store(settings: Settings) -> EngineStore:
     from werkmatch.runtime import make_store
 
-    return make_store(settings)
+    return make_store(settings, embed=False)  # an API worker never embeds a profile: the indexer does
 
 
 def create_app(
@@ -79,6 +127,7 @@ def create_app(
             app.state.loading = True
             threading.Thread(target=_load_store, args=(app,), name="werkmatch-engine-load", daemon=True).start()
         yield
+        app.state.stop.set()
         if app.state.store is not None and preload:
             await run_in_threadpool(app.state.store.save)
 
@@ -97,6 +146,8 @@ def create_app(
     app.state.store = store
     app.state.store_factory = store_factory or _make_store
     app.state.loading = False
+    app.state.stop = threading.Event()  # ends the indexer and follower threads at shutdown
+    app.state.indexer = None
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
     app.state.metrics = Metrics()
     problems.install(app, html_errors=ui.error_response)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -34,12 +36,25 @@ def ready(request: Request, session: SessionDep) -> Response:
     if store is None:
         return problem(503, "Service Unavailable", "the model and index are still loading")
     e = store.engine
+    lags = sorted(store.lags)
+    indexer = request.app.state.indexer
     body = {
         "status": "ready",
         "database": "ok",
         "model": e.embedder.version,
         "candidates": len(e.candidates),
         "vacancies": len(e.vacancies),
+        "index": {
+            "worker": os.getpid(),
+            "log_position": store.position,
+            "waiting_for_indexer": len(store.pending["c"]) + len(store.pending["v"]),
+            "texts_embedded_here": e.vectors.encoded,
+            "profiles_indexed_here": indexer.embedded if indexer is not None else 0,
+            "changes_applied": len(lags),
+            "lag_p50_s": round(lags[len(lags) // 2], 3) if lags else None,
+            "lag_p99_s": round(lags[min(len(lags) - 1, round(0.99 * (len(lags) - 1)))], 3) if lags else None,
+            "lag_max_s": round(lags[-1], 3) if lags else None,
+        },
     }
     from fastapi.responses import JSONResponse
 

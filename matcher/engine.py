@@ -45,6 +45,10 @@ class TaxonomyContext(Protocol):
         """A readable label of a skill ('' when unknown)."""
         ...
 
+    def remember(self, kind: str, label: str, uri: str | None) -> None:
+        """Take a resolution made elsewhere (by the indexer) as this label's answer."""
+        ...
+
 
 @dataclass
 class _Prepared:
@@ -62,11 +66,24 @@ class _Prepared:
 
 
 @dataclass
+class ProfileTexts:
+    """What a profile needs embedded: its texts (in the engine's order) and how its labels resolved."""
+
+    id: int
+    texts: list[str]
+    resolved: list[tuple[str, str, str | None]]  # (kind, label, ESCO uri or None)
+
+
+@dataclass
 class SearchHit:
     """A free-text search result."""
 
     id: int
     score: float
+
+
+def _texts(p: _Prepared) -> list[str]:
+    return [t for t in dict.fromkeys([*p.texts, *p.occ_labels, *p.skill_labels]) if t]
 
 
 def _resolve(concepts: list[Concept], kind: str, tax: TaxonomyContext | None) -> list[Concept]:
@@ -242,6 +259,48 @@ class MatchEngine:
             todo = list(dict.fromkeys(c.label for c in items if not c.uri))
             if todo:
                 self.taxonomy.resolve(todo, kind)
+
+    def _resolutions(self, wanted: list[tuple[str, str]]) -> list[tuple[str, str, str | None]]:
+        tax = self.taxonomy
+        if tax is None:
+            return []
+        return [(kind, label, tax.resolve([label], kind)[0]) for kind, label in dict.fromkeys(wanted)]
+
+    def texts_of_candidates(self, profiles: Iterable[CandidateProfile]) -> list[ProfileTexts]:
+        """The texts each candidate's vectors are made of (nothing is encoded but what ESCO resolution needs)."""
+        items = [replace(p) for p in profiles]
+        self._preresolve([o for c in items for o in c.desired_occupations], [s for c in items for s in c.skills])
+        out = []
+        for c in items:
+            wanted = [("occupation", o.label) for o in c.desired_occupations if not o.uri]
+            wanted += [("skill", s.label) for s in c.skills if not s.uri]
+            p = self._prepare_candidate(c)
+            out.append(ProfileTexts(c.id, _texts(p), self._resolutions(wanted)))
+        return out
+
+    def texts_of_vacancies(self, profiles: Iterable[VacancyProfile]) -> list[ProfileTexts]:
+        """The texts each vacancy's vectors are made of."""
+        items = [replace(p) for p in profiles]
+        self._preresolve(
+            [v.occupation for v in items if v.occupation] + [Concept(v.title) for v in items if not v.occupation],
+            [s for v in items for s in v.required_skills + v.nice_skills],
+        )
+        out = []
+        for v in items:
+            wanted = [("skill", s.label) for s in v.required_skills + v.nice_skills if not s.uri]
+            if v.occupation is None:
+                wanted.append(("occupation", v.title))
+            elif not v.occupation.uri:
+                wanted.append(("occupation", v.occupation.label))
+            p = self._prepare_vacancy(v)
+            out.append(ProfileTexts(v.id, _texts(p), self._resolutions(wanted)))
+        return out
+
+    def remember(self, resolved: Iterable[Sequence[Any]]) -> None:
+        """Take the indexer's ESCO resolutions, so rebuilding these profiles resolves nothing again."""
+        if self.taxonomy is not None:
+            for kind, label, uri in resolved:
+                self.taxonomy.remember(str(kind), str(label), uri)
 
     def attach_candidates(self, profiles: Iterable[CandidateProfile]) -> int:
         """Register candidates whose vectors are in the (loaded) index already."""
@@ -591,15 +650,25 @@ class MatchEngine:
         pairs = [(c, self.vacancies[int(i)]) for i in found]
         return self._rerank(pairs, sims, k, min_score, include_ineligible)
 
-    def _search(self, index: VectorIndex, text: str, k: int, allowed: np.ndarray) -> list[SearchHit]:
-        q = self.embedder.encode([text], kind="query")[0]
+    def encode_query(self, text: str) -> np.ndarray:
+        """The vector of a free-text search query (the one encoding a request may do; no lock needed)."""
+        q: np.ndarray = self.embedder.encode([text], kind="query")[0]
+        return q
+
+    def _search(self, index: VectorIndex, text: str | np.ndarray, k: int, allowed: np.ndarray) -> list[SearchHit]:
+        q = self.encode_query(text) if isinstance(text, str) else text
         ids, scores = index.search(q, k, allowed=allowed)
         return [
             SearchHit(int(i), round(100 * self.config.calibrate(float(s)), 1)) for i, s in zip(ids, scores, strict=True)
         ]
 
     def search_candidates(
-        self, text: str, *, k: int = 20, areas: Sequence[str] | None = None, allowed: np.ndarray | None = None
+        self,
+        text: str | np.ndarray,
+        *,
+        k: int = 20,
+        areas: Sequence[str] | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[SearchHit]:
         """Free-text search over active candidates (within ``allowed`` ids when given)."""
         ids = self.allowed_candidates(areas=areas)
@@ -607,6 +676,8 @@ class MatchEngine:
             ids = np.intersect1d(ids, allowed)
         return self._search(self.cand_index, text, k, ids)
 
-    def search_vacancies(self, text: str, *, k: int = 20, areas: Sequence[str] | None = None) -> list[SearchHit]:
+    def search_vacancies(
+        self, text: str | np.ndarray, *, k: int = 20, areas: Sequence[str] | None = None
+    ) -> list[SearchHit]:
         """Free-text search over open vacancies."""
         return self._search(self.vac_index, text, k, self.allowed_vacancies(areas=areas))

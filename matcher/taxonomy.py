@@ -197,6 +197,10 @@ class EscoTaxonomy:
                 self._cache[(kind, lab)] = hits[0].uri if ok else None
         return [self._cache[(kind, lab)] for lab in labels]
 
+    def remember(self, kind: str, label: str, uri: str | None) -> None:
+        """Take a resolution made by another process (the indexer) as this label's answer."""
+        self._cache[(kind, label)] = uri
+
     def essential_skills(self, occupation_uri: str) -> set[str]:
         """Essential skill URIs of an occupation."""
         return self._essential.get(occupation_uri, set())

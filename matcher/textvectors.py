@@ -20,13 +20,46 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class TextVectors:
-    """Embeddings of short texts (kind ``query``), keyed by the digest of the exact text."""
+class MissingVectors(KeyError):
+    """A frozen cache was asked for a text it does not hold (it never encodes)."""
 
-    def __init__(self, embedder: Embedder) -> None:
+
+class TextVectors:
+    """Embeddings of short texts (kind ``query``), keyed by the digest of the exact text.
+
+    ``frozen`` caches never encode: an API worker fills them with vectors the indexer stored in the
+    database (:meth:`add`) and asks for nothing else; ``encoded`` counts the texts this cache encoded.
+    """
+
+    def __init__(self, embedder: Embedder, *, frozen: bool = False) -> None:
         self.embedder = embedder
+        self.frozen = frozen
+        self.encoded = 0
         self._row: dict[str, int] = {}
         self._mat = np.zeros((0, embedder.dim), dtype=np.float32)
+
+    def has(self, key: str) -> bool:
+        """Whether the vector of the text with this digest is cached."""
+        return key in self._row
+
+    def vector(self, key: str) -> np.ndarray:
+        """The cached vector of a digest."""
+        row: np.ndarray = self._mat[self._row[key]]
+        return row
+
+    def add(self, keys: Sequence[str], vectors: np.ndarray) -> int:
+        """Cache vectors computed elsewhere (by digest); return how many were new."""
+        new = [(k, i) for i, k in enumerate(keys) if k not in self._row]
+        if not new:
+            return 0
+        vecs = np.asarray(vectors, dtype=np.float32)[[i for _, i in new]]
+        if vecs.shape[1:] != (self.embedder.dim,):
+            raise ValueError(f"vectors of shape {vecs.shape[1:]} for a model of dimension {self.embedder.dim}")
+        base = len(self._mat)
+        self._mat = np.vstack([self._mat, vecs])
+        for j, (k, _) in enumerate(new):
+            self._row[k] = base + j
+        return len(new)
 
     def __len__(self) -> int:
         return len(self._row)
@@ -40,6 +73,8 @@ class TextVectors:
 
     def _ensure(self, keyed: dict[str, str], progress: Callable[[int], None] | None, batch: int) -> None:
         missing = [(t, k) for t, k in keyed.items() if k not in self._row]
+        if missing and self.frozen:
+            raise MissingVectors(f"{len(missing)} text(s) without a stored vector")
         for start in range(0, len(missing), batch):
             chunk = missing[start : start + batch]
             vecs = self.embedder.encode([t for t, _ in chunk], kind="query")
@@ -47,6 +82,7 @@ class TextVectors:
             self._mat = np.vstack([self._mat, vecs])
             for j, (_, k) in enumerate(chunk):
                 self._row[k] = base + j
+            self.encoded += len(chunk)
             if progress:
                 progress(len(chunk))
 

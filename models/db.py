@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys and a busy timeout."""
+    """Create an engine; SQLite gets foreign keys and a busy timeout. Sessions of every engine write the
+    change feed (``models.services.changes``)."""
+    from models.services.changes import install
+
+    install()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

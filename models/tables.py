@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -375,6 +377,54 @@ class AuditEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ChangeLog(Base):
+    """The ordered change feed: written in the same transaction as each change of a profile.
+
+    ``op`` is ``upsert`` or ``delete`` for a change of the data (written by a flush listener, see
+    ``models.services.changes``) and ``indexed`` when the indexer stored the vectors of a version. Every API
+    worker follows it from its last position and applies what is new; nothing in it is personal.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # positions are never reused, even after pruning
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1))  # c: candidate, v: vacancy
+    entity_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(8))
+    at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, index=True)
+
+
+class ProfileVectors(Base):
+    """What the indexer made of one version of a profile: which texts it embedded, with which model, and
+    which ESCO concepts its labels resolved to (so API workers rebuild the profile without a model)."""
+
+    __tablename__ = "profile_vectors"
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(255))
+    source_updated_at: Mapped[dt.datetime] = mapped_column(TS)  # the profile's updated_at it was made from
+    resolved: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [kind, label, uri | null]
+    indexed_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
+
+
+class ProfileText(Base):
+    """A text of a profile, by digest (never the text): links a profile to its vectors in ``text_vectors``."""
+
+    __tablename__ = "profile_texts"
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    entity_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class TextVector(Base):
+    """The embedding of one text (SHA-256 digest) by one model version: float32 bytes, computed once."""
+
+    __tablename__ = "text_vectors"
+    model_version: Mapped[str] = mapped_column(String(255), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 def _normalise_enums_on_write() -> None:

@@ -95,6 +95,20 @@ def fresh_db(backend: str, tmp_path: Path) -> Iterator[FreshDatabase]:
     db.drop()
 
 
+@pytest.fixture
+def small_db(fresh_db: FreshDatabase) -> Iterator[Engine]:
+    """A migrated database of its own with a small demo world (30 candidates, 10 vacancies)."""
+    from models.db import session_scope
+    from models.services.demo import load_demo
+
+    eng = fresh_db.engine()
+    upgrade(eng)
+    with session_scope(eng) as s:
+        load_demo(s, candidates=30, vacancies=10, seed=3)
+    yield eng
+    eng.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A migrated database with gebieden and demo users, shared by the session."""

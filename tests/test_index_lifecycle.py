@@ -8,24 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from models.db import session_scope
-from models.migrate import upgrade
-from models.services.demo import load_demo
 from models.services.matching import MANIFEST, EngineStore
 from models.tables import Candidate
 
 
-@pytest.fixture
-def small_db(fresh_db):
-    eng = fresh_db.engine()
-    upgrade(eng)
-    with session_scope(eng) as s:
-        load_demo(s, candidates=30, vacancies=10, seed=3)
-    yield eng
-    eng.dispose()
-
-
-def _store(engine_embedder, folder):
-    store = EngineStore(embedder=engine_embedder, folder=folder)
+def _store(engine_embedder, folder, *, embed=True):
+    store = EngineStore(embedder=engine_embedder, folder=folder, embed=embed)
     return store, store.load()
 
 
@@ -42,7 +30,7 @@ def test_build_save_reuse_and_repair(small_db, engine_embedder, tmp_path):
     store2, loaded = _store(engine_embedder, folder)
     assert loaded
     with session_scope(small_db) as s:
-        assert store2.sync(s) == {"added": 0, "removed": 0}
+        assert store2.sync(s) == {"added": 0, "removed": 0, "pending": 0}
     assert len(store2.engine.candidates) == 30 and len(store2.engine.vacancies) == 10
 
     # A change committed to the database but never saved to the index (a crash) is repaired on start.
@@ -56,7 +44,7 @@ def test_build_save_reuse_and_repair(small_db, engine_embedder, tmp_path):
     store3, _ = _store(engine_embedder, folder)
     with session_scope(small_db) as s:
         stats = store3.sync(s)
-    assert stats == {"added": 1, "removed": 1}
+    assert stats == {"added": 1, "removed": 1, "pending": 0}
     assert store3.engine.candidates[changed_id].skills[0].label == "fietsen repareren"
     assert gone_id not in store3.engine.cand_index.ids().tolist()
     assert gone_id not in store3.engine.candidates
@@ -102,11 +90,12 @@ def test_a_corrupt_index_is_moved_aside_and_rebuilt_from_the_database(small_db, 
     else:
         for p in (folder / "vacancies").iterdir():
             p.write_bytes(b"\x00garbage")
-    again, loaded = _store(engine_embedder, folder)
+    again, loaded = _store(engine_embedder, folder, embed=False)  # an API worker: it never embeds a profile
     assert not loaded
     assert list(tmp_path.glob("index.broken-*")), "the broken index is kept aside for inspection"
     with session_scope(small_db) as s:
         assert again.sync(s)["added"] == 40
+    assert again.engine.vectors.encoded == 0, "rebuilt from the vectors in the database, not re-embedded"
     again.save()
     got = [(r.candidate_id, r.score) for r in again.engine.rank_candidates(vid, k=5, ladder_filter=False)]
     assert got == expected

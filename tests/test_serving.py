@@ -41,14 +41,12 @@ def test_a_search_and_a_ranking_waiting_for_the_engine_lock_both_finish(api):
         search = threading.Thread(target=call, args=("search", "/v1/search/candidates?q=heftruck&area=oost"))
         rank = threading.Thread(target=call, args=("rank", f"/v1/vacancies/{vid}/matches?limit=5&area=oost"))
         search.daemon = rank.daemon = True
-        store.lock.acquire()
-        try:
+        with store.writing():  # e.g. the follower applying a change
             search.start()  # waits for the engine lock first, its token write still pending
             time.sleep(0.3)
             rank.start()  # flushes its token write (a row lock / the SQLite write lock), then waits too
             time.sleep(0.3)
-        finally:
-            store.lock.release()  # the search goes first
+        # released: both go on
         rank.join(timeout=25)
         search.join(timeout=25)
         assert not rank.is_alive() and not search.is_alive(), "a request hangs: database work under the engine lock"

@@ -334,6 +334,33 @@ def serve(
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False)
 
 
+@app.command()
+def worker() -> None:
+    """Run the indexer: embed each new or changed profile once, into the database, for every API worker.
+
+    Use it with WERKMATCH_INDEXER_IN_PROCESS=false for `serve`; only one indexer works at a time (others
+    started beside it stand by). Stops on Ctrl-C or SIGTERM.
+    """
+    import signal
+    import threading
+
+    from werkmatch.context import engine
+    from werkmatch.runtime import ModelMissing, make_indexer
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    try:
+        indexer = make_indexer(settings)
+    except ModelMissing as exc:
+        raise fail(str(exc)) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    err.print(f"indexer for model {indexer.model_version}: following the change log (Ctrl-C stops)")
+    indexer.run(engine(), stop=stop, lock_folder=settings.resolved_index_dir.parent)
+    err.print(f"indexer stopped; {indexer.embedded} profile(s) indexed")
+
+
 def build_app() -> typer.Typer:
     """The whole operator CLI: the commands here plus the engine's (index, taxonomy, eval, nightly)."""
     from werkmatch import cli_engine

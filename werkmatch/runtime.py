@@ -12,6 +12,7 @@ from matcher.embedder import Embedder, SentenceTransformerEmbedder
 from matcher.esco import EscoNotConfigured
 from matcher.taxonomy import EscoTaxonomy
 from matcher.textvectors import TextVectors
+from models.services.indexer import Indexer
 from models.services.matching import EngineStore
 from werkmatch.context import esco
 from werkmatch.settings import Settings, get_settings
@@ -91,6 +92,12 @@ def _load_taxonomy(
         return tax
 
 
+def make_indexer(settings: Settings | None = None) -> Indexer:
+    """The indexer for the configured model and taxonomy."""
+    settings = settings or get_settings()
+    return Indexer(embedder=load_embedder(settings), taxonomy=taxonomy_or_none(settings))
+
+
 def label_cache_path(data_dir: Path, esco_version: str, model_version: str) -> Path:
     """Where the ESCO label vectors of one ESCO release and one model version are cached."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_version)
@@ -106,11 +113,15 @@ def taxonomy_or_none(settings: Settings | None = None) -> EscoTaxonomy | None:
         return None
 
 
-def make_store(settings: Settings | None = None) -> EngineStore:
-    """An engine store for the configured model, taxonomy and index folder (loaded from disk if current)."""
+def make_store(settings: Settings | None = None, *, embed: bool = True) -> EngineStore:
+    """An engine store for the configured model, taxonomy and index folder (loaded from disk if current);
+    ``embed=False`` for an API worker, which loads vectors the indexer stored and never embeds a profile."""
     settings = settings or get_settings()
     store = EngineStore(
-        embedder=load_embedder(settings), folder=settings.resolved_index_dir, taxonomy=taxonomy_or_none(settings)
+        embedder=load_embedder(settings),
+        folder=settings.resolved_index_dir,
+        taxonomy=taxonomy_or_none(settings),
+        embed=embed,
     )
     store.load()
     return store

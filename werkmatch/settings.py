@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     )
     use_adapter: bool = Field(default=True, description="Apply the adapter; false gives the stage-1 base model")
     index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
+    indexer_in_process: bool = Field(
+        default=True,
+        description="`werkmatch serve` runs the indexer in-process (one worker at a time does the work); set "
+        "false when a separate `werkmatch worker` process indexes",
+    )
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = _DEV_SECRET
     smtp_host: str = "127.0.0.1"

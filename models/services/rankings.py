@@ -3,7 +3,7 @@
 Used alike by the API routers, the web UI and (for pairs) the match workflow. Each flow:
 
 1. reads what it needs from the database (scope, gebied codes) *before* it touches the engine;
-2. asks the engine under its lock, which then only computes (no database I/O is ever done while an
+2. asks the engine under its read lock (shared by all readers), which then only computes (no database I/O is ever done while an
    engine lock is held: a Python lock and a database row lock can otherwise wait on each other forever);
 3. hydrates the results from the database, applies the view rules of ``access`` and writes the audit
    events of everything shown in one statement.
@@ -60,6 +60,19 @@ def _scope(session: Session, user: User) -> np.ndarray | None:
     return None if ids is None else np.array(ids, dtype=np.int64)
 
 
+WAIT_INDEXED_SECONDS = 2.0
+
+
+def _await_indexed(store: EngineStore, *, candidate_id: int | None = None, vacancy_id: int | None = None) -> None:
+    """Read your own writes: a profile created a moment ago is usually being indexed; wait for it (no lock
+    held, at most ``WAIT_INDEXED_SECONDS``) before answering 409."""
+    e = store.engine
+    if (candidate_id is None or candidate_id in e.candidates) and (vacancy_id is None or vacancy_id in e.vacancies):
+        return
+    if store.following:
+        store.wait_for(candidate_id=candidate_id, vacancy_id=vacancy_id, timeout=WAIT_INDEXED_SECONDS)
+
+
 def _require_indexed(store: EngineStore, *, candidate_id: int | None = None, vacancy_id: int | None = None) -> None:
     """Called with the engine lock held: pure dictionary look-ups."""
     e = store.engine
@@ -99,7 +112,8 @@ def rank_candidates(
     codes = _area_codes(geo, areas)
     scope = _scope(session, user)
     session.flush()  # nothing of this request may wait for the database while the engine lock is held
-    with store.lock:
+    _await_indexed(store, vacancy_id=vacancy_id)
+    with store.reading():
         _require_indexed(store, vacancy_id=vacancy_id)
         results = store.engine.rank_candidates(
             vacancy_id,
@@ -170,7 +184,8 @@ def rank_vacancies(
     view = candidate_view(user, cand)  # NotFound when out of scope
     codes = _area_codes(Geo.of(session), areas)
     session.flush()
-    with store.lock:
+    _await_indexed(store, candidate_id=candidate_id)
+    with store.reading():
         _require_indexed(store, candidate_id=candidate_id)
         results = store.engine.rank_vacancies(
             candidate_id,
@@ -220,8 +235,9 @@ def search_candidates(
     codes = _area_codes(geo, areas)
     scope = _scope(session, user)
     session.flush()
-    with store.lock:
-        hits: list[SearchHit] = store.engine.search_candidates(q, k=limit, areas=codes, allowed=scope)
+    vector = store.engine.encode_query(q)  # the one encoding a request does: outside any lock
+    with store.reading():
+        hits: list[SearchHit] = store.engine.search_candidates(vector, k=limit, areas=codes, allowed=scope)
     cands = _load_candidates(session, [h.id for h in hits])
     items = []
     for h in hits:
@@ -245,8 +261,9 @@ def search_vacancies(
     """Free-text search over open vacancies, by meaning rather than only by words."""
     codes = _area_codes(Geo.of(session), areas)
     session.flush()
-    with store.lock:
-        hits = store.engine.search_vacancies(q, k=limit, areas=codes)
+    vector = store.engine.encode_query(q)
+    with store.reading():
+        hits = store.engine.search_vacancies(vector, k=limit, areas=codes)
     vacs = _load_vacancies(session, [h.id for h in hits])
     return VacancySearch(
         query=q, items=[VacancyHit(score=h.score, vacancy=vacancy_read(vacs[h.id])) for h in hits if h.id in vacs]
@@ -256,7 +273,8 @@ def search_vacancies(
 def score_pair(session: Session, *, store: EngineStore, candidate_id: int, vacancy_id: int) -> MatchResult:
     """Score and explain one pair now (the caller has checked that the user may see both)."""
     session.flush()
-    with store.lock:
+    _await_indexed(store, candidate_id=candidate_id, vacancy_id=vacancy_id)
+    with store.reading():
         _require_indexed(store, candidate_id=candidate_id, vacancy_id=vacancy_id)
         return store.engine.pair(candidate_id, vacancy_id)
 

@@ -44,7 +44,7 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
     limits: dict[int, int] = {}
     floor = min((sub.min_score for sub, _ in subs), default=0.0)
     coach_of = dict(session.execute(select(Candidate.id, Candidate.coach_id)).all())
-    with store.lock:
+    with store.reading():
         # Rank every open vacancy once; all subscriptions read from these rankings.
         ranked: dict[int, list[MatchResult]] = {}
         for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open"):
