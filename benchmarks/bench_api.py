@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -89,6 +90,84 @@ def _load(base: str, token: str, request: Request, seconds: float, concurrency: 
     }
 
 
+def _updates(base: str, token: str, clients: list[int], rate: float, stop: threading.Event) -> dict[str, Any]:
+    """Candidate updates by their coach at ``rate`` per second until ``stop`` (each changes the profile)."""
+    r = random.Random(9)
+    last: dict[int, int] = {}
+    lat: list[float] = []
+    errors = 0
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+        due = time.perf_counter()
+        while not stop.is_set():
+            cid = r.choice(clients)
+            hours = r.choice([h for h in (32, 34, 36, 38, 40) if h != last.get(cid)])
+            last[cid] = hours
+            t = time.perf_counter()
+            try:
+                ok = c.patch(f"/v1/candidates/{cid}", json={"hours_max": hours}).status_code < 400
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                lat.append((time.perf_counter() - t) * 1000)
+            else:
+                errors += 1
+            due += 1 / rate
+            stop.wait(max(0.0, due - time.perf_counter()))
+    return {
+        "updates": len(lat),
+        "errors": errors,
+        "p50_ms": round(statistics.median(lat), 1) if lat else None,
+        "p99_ms": round(_pct(lat, 99), 1) if lat else None,
+    }
+
+
+def _reads_with_updates(
+    base: str, token: str, coach_token: str, request: Request, clients: list[int], seconds: float, concurrency: int
+) -> dict[str, Any]:
+    """Reads by ``concurrency`` clients while the coach updates 5 candidates per second."""
+    stop = threading.Event()
+    writes: dict[str, Any] = {}
+    writer = threading.Thread(target=lambda: writes.update(_updates(base, coach_token, clients, 5.0, stop)))
+    writer.start()
+    try:
+        reads = _load(base, token, request, seconds, concurrency)
+    finally:
+        stop.set()
+        writer.join()
+    time.sleep(2.5)  # let the last update travel before the lag is read
+    return {"reads": reads, "writes": writes}
+
+
+def _index_states(base: str, polls: int = 60) -> dict[str, Any]:
+    """Each worker's view of the change feed (``/ready`` answers from whichever worker takes the request)."""
+    states: dict[str, Any] = {}
+    with httpx.Client(base_url=base, timeout=10) as c:
+        for _ in range(polls):
+            try:
+                index = c.get("/ready").json().get("index", {})
+            except (httpx.HTTPError, ValueError):
+                continue
+            if index:
+                states[str(index.pop("worker"))] = index
+    return states
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], t: float) -> tuple[float | None, float]:
+    health = None
+    while time.perf_counter() - t < 1800:
+        if proc.poll() is not None:
+            raise RuntimeError("the server exited")
+        try:
+            if health is None and httpx.get(base + "/health", timeout=5).status_code == 200:
+                health = round(time.perf_counter() - t, 1)
+            if httpx.get(base + "/ready", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return health, round(time.perf_counter() - t, 1)
+
+
 def _rss_mb(pid: int) -> list[float]:
     """Resident memory of a process and each of its children (the uvicorn workers), in MB."""
     out = []
@@ -164,6 +243,22 @@ def run(
         "WERKMATCH_MODEL_DIR": str(settings.resolved_model_dir),
         "WERKMATCH_ESCO_DIR": str(settings.esco_dir),
     }
+    # A cold start: no snapshot on disk, the vectors are read from the database (nothing is embedded).
+    shutil.rmtree(settings.resolved_index_dir, ignore_errors=True)
+    port = 18000
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        out["cold_health_s"], out["cold_ready_s"] = _wait_ready(f"http://127.0.0.1:{port}", proc, t)
+        out["cold_index"] = _index_states(f"http://127.0.0.1:{port}", polls=1)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
     for n_workers in workers:
         port = 18000 + n_workers
         proc = subprocess.Popen(
@@ -176,18 +271,7 @@ def run(
         t = time.perf_counter()
         w = f"w{n_workers}"
         try:
-            health = None
-            while time.perf_counter() - t < 900:
-                try:
-                    if health is None and httpx.get(base + "/health", timeout=5).status_code == 200:
-                        health = round(time.perf_counter() - t, 1)
-                    if httpx.get(base + "/ready", timeout=5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
-            out[f"{w}_health_s"] = health
-            out[f"{w}_ready_s"] = round(time.perf_counter() - t, 1)
+            out[f"{w}_health_s"], out[f"{w}_ready_s"] = _wait_ready(base, proc, t)
             _load(base, token, _gets(match_paths[:20]), 3, concurrency)  # warm-up
             out[f"{w}_matches_gebied"] = [
                 _load(base, token, _gets(match_paths), seconds, n) for n in sorted({1, concurrency, 16})
@@ -198,6 +282,10 @@ def run(
                 _load(base, token, _gets(cand_search_paths), seconds, n) for n in sorted({concurrency, 16})
             ]
             out[f"{w}_mixed_16"] = _load(base, token, mixed, seconds, 16)
+            out[f"{w}_matches_gebied_16_with_updates"] = _reads_with_updates(
+                base, token, coach_token, _gets(match_paths), clients, seconds, 16
+            )
+            out[f"{w}_index"] = _index_states(base)
             out[f"{w}_rss_mb"] = _rss_mb(proc.pid)
         finally:
             proc.terminate()

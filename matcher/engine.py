@@ -9,6 +9,7 @@ then re-ranked with the full score (ESCO skill coverage, occupation match, condi
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
@@ -124,6 +125,7 @@ class MatchEngine:
         self._area_codes: dict[str, int] = {}
         self._cmemo: dict[tuple[object, ...], np.ndarray] = {}  # filter -> allowed ids, until the profiles change
         self._vmemo: dict[tuple[object, ...], np.ndarray] = {}
+        self._mats: weakref.WeakValueDictionary[tuple[str, ...], np.ndarray] = weakref.WeakValueDictionary()
 
     # ----------------------------------------------------------------- preparation
     def _pref(self, uri: str | None) -> str:
@@ -189,10 +191,20 @@ class MatchEngine:
     def _finish(self, p: _Prepared) -> None:
         """Attach the cached vectors a prepared profile needs for scoring (no encoding when cached)."""
         d = self.embedder.dim
-        p.comp = self.vectors.get(list(p.texts))
-        p.occ_mat = self.vectors.get(p.occ_labels) if p.occ_labels else np.zeros((0, d), np.float32)
-        p.skill_mat = self.vectors.get(p.skill_labels) if p.skill_labels else np.zeros((0, d), np.float32)
+        p.comp = self._matrix(tuple(p.texts))
+        p.occ_mat = self._matrix(tuple(p.occ_labels)) if p.occ_labels else np.zeros((0, d), np.float32)
+        p.skill_mat = self._matrix(tuple(p.skill_labels)) if p.skill_labels else np.zeros((0, d), np.float32)
         p.skill_lower = {x.lower(): x for x in p.skill_labels}
+
+    def _matrix(self, texts: tuple[str, ...]) -> np.ndarray:
+        """The (read-only) vectors of these texts, shared by every profile with the same texts: profiles that
+        share their labels or texts share one array instead of holding a copy each."""
+        found = self._mats.get(texts)
+        if found is None:
+            found = self.vectors.get(list(texts))
+            found.flags.writeable = False
+            self._mats[texts] = found
+        return found
 
     def _combined(self, p: _Prepared) -> np.ndarray:
         """The retrieval vector: the weighted sum of the three parts, normalised."""

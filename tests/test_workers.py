@@ -97,7 +97,7 @@ def test_a_change_through_one_worker_is_ranked_by_the_other(tmp_path, esco_dir, 
         created = a.post("/v1/candidates", json=body)
         assert created.status_code == 201, created.text
         cid = created.json()["id"]
-        lag = _until(lambda: b.get(f"/v1/candidates/{cid}/matches").status_code == 200, 10)
+        lag = _until(lambda: b.get(f"/v1/candidates/{cid}/matches").status_code == 200, 2)
         ranked = b.get(f"/v1/candidates/{cid}/matches").json()
         assert ranked["candidate_id"] == cid and ranked["items"]
         vid = ranked["items"][0]["vacancy"]["id"]
@@ -107,12 +107,16 @@ def test_a_change_through_one_worker_is_ranked_by_the_other(tmp_path, esco_dir, 
             res = client.get(f"/v1/vacancies/{vid}/matches?limit=100&ladder_filter=false&area=oost")
             return cid in [i["candidate"]["id"] for i in res.json()["items"]]
 
-        _until(lambda: in_ranking(b), 10)
+        _until(lambda: in_ranking(b), 2)
         assert a.delete(f"/v1/candidates/{cid}").status_code == 204
         assert not in_ranking(a)
-        gone = _until(lambda: not in_ranking(b), 10)
+        gone = _until(lambda: not in_ranking(b), 2)
         print(f"deleted through one worker, gone from the other after {gone:.2f} s")
         assert b.get(f"/v1/candidates/{cid}/matches").status_code == 404
+        states = [c.get("/ready").json()["index"] for c in (a, b)]
+        assert [s["texts_embedded_here"] for s in states] == [0, 0], "an API worker never embeds a profile"
+        assert sum(1 for s in states if s["profiles_indexed_here"]) == 1, "one indexer did the work"
+        assert all(s["changes_applied"] >= 1 and s["lag_max_s"] < 2 for s in states)
     finally:
         a.close()
         b.close()

@@ -200,6 +200,7 @@ class EngineStore:
         self._inline: Indexer | None = None
         self.pending: dict[str, set[int]] = {"c": set(), "v": set()}
         self.lags: collections.deque[float] = collections.deque(maxlen=5000)  # seconds from write to applied
+        self._synced_at: dt.datetime | None = None  # when the first full sync started
         self.following = False
         self.loaded_from_disk = False
         self.dirty = False
@@ -334,6 +335,7 @@ class EngineStore:
     ) -> dict[str, int]:
         """Apply the database's state: of everything (``targets`` None) or of the profiles in ``targets``."""
         session.flush()
+        started = dt.datetime.now(dt.UTC)
         full_position = changes.position(session) if targets is None else None  # read before the data
         geo = Geo.of(session)
         stats = {"added": 0, "removed": 0, "pending": 0}
@@ -378,6 +380,8 @@ class EngineStore:
                 stats["added"] += added
                 stats["pending"] += waiting
         if targets is None:
+            if self._synced_at is None:
+                self._synced_at = started
             self._disk_stamps = {"c": {}, "v": {}}
             self._full_at = time.monotonic()
             assert full_position is not None
@@ -436,9 +440,12 @@ class EngineStore:
             added, failed = self._upsert(attach, upsert, fresh, others, progress)
         waiting |= failed
         self.pending[kind] = (self.pending[kind] - {r.id for r in ready}) | waiting
-        if measure:
+        if measure and self._synced_at is not None:  # changes written after this store was built
             now = dt.datetime.now(dt.UTC)
-            self.lags.extend((now - r.updated_at).total_seconds() for r in ready if r.id not in failed)
+            since = self._synced_at
+            self.lags.extend(
+                (now - r.updated_at).total_seconds() for r in ready if r.id not in failed and r.updated_at > since
+            )
         return added, len(waiting)
 
     @staticmethod
