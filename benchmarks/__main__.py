@@ -13,7 +13,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def main() -> None:
     """Parse arguments and run the chosen benchmarks."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("which", nargs="*", default=["engine"], choices=["engine", "api", "nightly"])
+    parser.add_argument("which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector"])
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=5_000, help="distinct encoded demo profiles")
     parser.add_argument("--vacancies", type=int, default=2_000)
@@ -31,6 +31,12 @@ def main() -> None:
         from benchmarks.bench_engine import run
 
         results["engine"] = run(
+            candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies, queries=args.queries
+        )
+    if "pgvector" in args.which:
+        from benchmarks.bench_pgvector import run as run_pgvector
+
+        results["pgvector"] = run_pgvector(
             candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies, queries=args.queries
         )
     if "api" in args.which:

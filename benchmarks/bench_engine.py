@@ -113,8 +113,10 @@ def _profiles(n_cand: int, n_vac: int, seed: int) -> tuple[list[CandidateProfile
     return cands, vacs
 
 
-def run(*, candidates: int, distinct: int, vacancies: int, queries: int, seed: int = 1) -> dict[str, Any]:
-    """Run the benchmark and return its numbers."""
+def engine_world(
+    *, candidates: int, distinct: int, vacancies: int, seed: int = 1
+) -> tuple[MatchEngine, list[VacancyProfile], dict[str, Any]]:
+    """An engine with ``candidates`` candidates: ``distinct`` encoded demo profiles plus perturbed copies."""
     from werkmatch.runtime import load_embedder
 
     out: dict[str, Any] = {"candidates": candidates, "distinct_encoded": distinct, "vacancies": vacancies}
@@ -165,6 +167,12 @@ def run(*, candidates: int, distinct: int, vacancies: int, queries: int, seed: i
     out["index_memory_mb"] = round(len(engine.cand_index) * emb.dim * 4 / 2**20, 1)
     out["scoring_vectors_mb"] = round(len(engine.vectors) * emb.dim * 4 / 2**20, 1)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return engine, vacs, out
+
+
+def run(*, candidates: int, distinct: int, vacancies: int, queries: int, seed: int = 1) -> dict[str, Any]:
+    """Run the benchmark and return its numbers."""
+    engine, vacs, out = engine_world(candidates=candidates, distinct=distinct, vacancies=vacancies, seed=seed)
     # Ranking latency: top-20 candidates for a vacancy, in its gebied and city-wide.
     open_vacs = [v for v in vacs if v.status == "open"]
     r = random.Random(seed)

@@ -38,7 +38,8 @@ from models.tables import Candidate, ChangeLog, ProfileText, ProfileVectors, Tex
 log = logging.getLogger("werkmatch.indexer")
 MODELS: dict[str, Any] = {"c": Candidate, "v": Vacancy}
 BATCH = 500
-LOCK_KEY = 724062
+LOCK_KEY = 724062  # with the schema's hash: the two-key form of pg_try_advisory_lock
+LOCK_SALT = ":werkmatch-indexer"
 LOG_KEEP = dt.timedelta(days=2)
 
 
@@ -230,13 +231,17 @@ def leader_lock(engine: Engine, folder: Path) -> Iterator[bool]:
     if engine.dialect.name == "postgresql":
         conn = engine.connect()
         try:
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar())
+            # One lock per schema: two deployments in one database each get their indexer.
+            key = int(
+                conn.execute(text("SELECT hashtext(current_schema() || :salt)"), {"salt": LOCK_SALT}).scalar_one()
+            )
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:n, :k)"), {"n": LOCK_KEY, "k": key}).scalar())
             conn.commit()
             try:
                 yield got
             finally:
                 if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                    conn.execute(text("SELECT pg_advisory_unlock(:n, :k)"), {"n": LOCK_KEY, "k": key})
                     conn.commit()
         finally:
             conn.close()
