@@ -91,28 +91,40 @@ def _load(base: str, token: str, request: Request, seconds: float, concurrency: 
 
 
 def _updates(base: str, token: str, clients: list[int], rate: float, stop: threading.Event) -> dict[str, Any]:
-    """Candidate updates by their coach at ``rate`` per second until ``stop`` (each changes the profile)."""
-    r = random.Random(9)
-    last: dict[int, int] = {}
+    """Candidate updates by their coach at ``rate`` per second until ``stop`` (each changes the profile);
+    four writers, so a slow answer does not lower the rate."""
     lat: list[float] = []
     errors = 0
-    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
-        due = time.perf_counter()
-        while not stop.is_set():
-            cid = r.choice(clients)
-            hours = r.choice([h for h in (32, 34, 36, 38, 40) if h != last.get(cid)])
-            last[cid] = hours
-            t = time.perf_counter()
-            try:
-                ok = c.patch(f"/v1/candidates/{cid}", json={"hours_max": hours}).status_code < 400
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                lat.append((time.perf_counter() - t) * 1000)
-            else:
-                errors += 1
-            due += 1 / rate
-            stop.wait(max(0.0, due - time.perf_counter()))
+    lock = threading.Lock()
+
+    def writer(n: int, mine: list[int]) -> None:
+        nonlocal errors
+        r = random.Random(n)
+        last: dict[int, int] = {}
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
+            due = time.perf_counter() + n / rate
+            while not stop.is_set():
+                cid = r.choice(mine)
+                hours = r.choice([h for h in (32, 34, 36, 38, 40) if h != last.get(cid)])
+                last[cid] = hours
+                t = time.perf_counter()
+                try:
+                    ok = c.patch(f"/v1/candidates/{cid}", json={"hours_max": hours}).status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    if ok:
+                        lat.append((time.perf_counter() - t) * 1000)
+                    else:
+                        errors += 1
+                due += 4 / rate
+                stop.wait(max(0.0, due - time.perf_counter()))
+
+    threads = [threading.Thread(target=writer, args=(n, clients[n::4])) for n in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
     return {
         "updates": len(lat),
         "errors": errors,
@@ -134,6 +146,7 @@ def _reads_with_updates(
     finally:
         stop.set()
         writer.join()
+    writes["per_s"] = round(writes.get("updates", 0) / seconds, 1)
     time.sleep(2.5)  # let the last update travel before the lag is read
     return {"reads": reads, "writes": writes}
 
@@ -152,19 +165,22 @@ def _index_states(base: str, polls: int = 60) -> dict[str, Any]:
     return states
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], t: float) -> tuple[float | None, float]:
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], t: float, workers: int = 1) -> tuple[float | None, float]:
+    """Seconds to the first /health and until every worker answered /ready 200 (each reports its pid)."""
     health = None
-    while time.perf_counter() - t < 1800:
+    ready: set[int] = set()
+    while time.perf_counter() - t < 1800 and len(ready) < workers:
         if proc.poll() is not None:
             raise RuntimeError("the server exited")
         try:
             if health is None and httpx.get(base + "/health", timeout=5).status_code == 200:
                 health = round(time.perf_counter() - t, 1)
-            if httpx.get(base + "/ready", timeout=5).status_code == 200:
-                break
-        except httpx.HTTPError:
+            res = httpx.get(base + "/ready", timeout=5)
+            if res.status_code == 200:
+                ready.add(int(res.json()["index"]["worker"]))
+        except (httpx.HTTPError, ValueError, KeyError):
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     return health, round(time.perf_counter() - t, 1)
 
 
@@ -271,7 +287,7 @@ def run(
         t = time.perf_counter()
         w = f"w{n_workers}"
         try:
-            out[f"{w}_health_s"], out[f"{w}_ready_s"] = _wait_ready(base, proc, t)
+            out[f"{w}_health_s"], out[f"{w}_ready_s"] = _wait_ready(base, proc, t, n_workers)
             _load(base, token, _gets(match_paths[:20]), 3, concurrency)  # warm-up
             out[f"{w}_matches_gebied"] = [
                 _load(base, token, _gets(match_paths), seconds, n) for n in sorted({1, concurrency, 16})
