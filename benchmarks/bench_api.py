@@ -184,18 +184,29 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], t: float, workers: int
     return health, round(time.perf_counter() - t, 1)
 
 
-def _rss_mb(pid: int) -> list[float]:
-    """Resident memory of a process and each of its children (the uvicorn workers), in MB."""
+def _rss_mb(pid: int) -> list[dict[str, float]]:
+    """Memory of a process and each of its children (the uvicorn workers), in MB: resident (RSS), its
+    proportional share of shared pages (PSS) and what is its own alone (USS: what one more worker costs)."""
     out = []
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            out.append(round(int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024, 1))
+            fields: dict[str, int] = {}
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:]:
+                key, _, value = line.partition(":")
+                fields[key] = int(value.split()[0])
+            out.append(
+                {
+                    "pid": p,
+                    "rss": round(fields["Rss"] / 1024, 1),
+                    "pss": round(fields["Pss"] / 1024, 1),
+                    "uss": round((fields["Private_Clean"] + fields["Private_Dirty"]) / 1024, 1),
+                }
+            )
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, StopIteration):
+        except (OSError, KeyError, ValueError):
             continue
     return out
 

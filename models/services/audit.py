@@ -81,8 +81,8 @@ def record_candidate_views(
                 "at": now,
             }
         )
-    if rows:
-        session.execute(insert(AuditEvent), rows)
+    if rows:  # one multi-row INSERT … VALUES: one round trip, whatever the page size
+        session.execute(insert(AuditEvent).values(rows))
 
 
 def prune(session: Session, *, older_than: dt.timedelta) -> int:

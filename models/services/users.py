@@ -7,7 +7,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models.enums import Role
 from models.schemas import TokenCreated, UserCreate, UserRead
@@ -97,7 +97,8 @@ def authenticate_token(session: Session, *, token: str) -> User | None:
 
 def live_token(session: Session, *, token: str) -> ApiToken | None:
     """The live token row of an active user, or None; notes its use (at most once per resolution)."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(joinedload(ApiToken.user))
+    row = session.scalar(stmt)  # the token and its user in one round trip
     if row is None or row.revoked_at is not None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
@@ -145,7 +146,8 @@ def issue_token(session: Session, *, actor: User, user_id: int, name: str, ttl_d
     target = get_user(session, user_id=user_id)
     token = create_token(session, user=target, name=name, ttl_days=ttl_days, created_by=actor)
     record(session, actor=actor, action="token.create", object_type="user", object_id=user_id)
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(joinedload(ApiToken.user))
+    row = session.scalar(stmt)  # the token and its user in one round trip
     assert row is not None
     return TokenCreated(token=token, expires_at=row.expires_at)
 
