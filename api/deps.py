@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -13,11 +14,13 @@ from models.db import session_factory
 from models.enums import Role
 from models.services import Unavailable
 from models.services.access import require_role
+from models.services.indexer import Indexer
 from models.services.matching import EngineStore
 from models.tables import User
 from werkmatch.settings import Settings
 
 _store_lock = threading.Lock()
+log = logging.getLogger("werkmatch.api")
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -67,6 +70,35 @@ def requires(*roles: Role) -> Any:
     return Depends(gate)
 
 
+def start_indexer(app: Any, store: EngineStore) -> None:
+    """Run an indexer in this process (unless a separate ``werkmatch worker`` does); with several workers the
+    one holding the indexer lock works and the others stand by."""
+    settings: Settings = app.state.settings
+    if store.embed or not settings.indexer_in_process or getattr(app.state, "indexer", None) is not None:
+        return  # a store that embeds indexes inline (the CLI, tests)
+    indexer = Indexer(embedder=store.engine.embedder, taxonomy=store.engine.taxonomy)
+    app.state.indexer = indexer
+
+    def run() -> None:
+        try:
+            indexer.run(app.state.engine, stop=app.state.stop, lock_folder=settings.resolved_index_dir.parent)
+        except Exception:
+            log.exception("the in-process indexer stopped")
+
+    threading.Thread(target=run, name="werkmatch-indexer", daemon=True).start()
+
+
+def start_follower(app: Any, store: EngineStore) -> None:
+    """Keep ``store`` in step with the change log from a thread of its own (requests never sync)."""
+    threading.Thread(
+        target=store.run_follower,
+        args=(app.state.engine,),
+        kwargs={"stop": app.state.stop},
+        name="werkmatch-follower",
+        daemon=True,
+    ).start()
+
+
 def ensure_store(app: object, session: Session) -> EngineStore:
     """The engine store, created on first use and kept in step with the database."""
     state = app.state  # type: ignore[attr-defined]
@@ -81,8 +113,11 @@ def ensure_store(app: object, session: Session) -> EngineStore:
                     store = state.store_factory(state.settings)
                 except ModelMissing as exc:
                     raise Unavailable(str(exc)) from exc
+                start_indexer(app, store)
                 store.sync(session)
                 state.store = store
+                if not store.embed:
+                    start_follower(app, store)
     current: EngineStore = state.store
     current.refresh(session, max_age=FRESHNESS_SECONDS)
     return current

@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api import problems, routers_meta, ui
 from api.auth import Authenticator, BearerTokenAuthenticator
+from api.deps import start_follower, start_indexer
 from api.observability import Metrics, RequestMiddleware, setup_logging
 from api.routers import candidates, matching, people, unsubscribe, vacancies
 from models.db import session_scope
-from models.services.indexer import Indexer
 from models.services.matching import EngineStore, build_lock
 from werkmatch import __version__
 from werkmatch.context import engine as make_engine
@@ -46,8 +46,7 @@ def _load_store(app: FastAPI) -> None:
     try:
         with build_lock(settings.resolved_index_dir):
             store = app.state.store_factory(settings)
-            if settings.indexer_in_process:
-                _start_indexer(app, store)
+            start_indexer(app, store)
             with session_scope(app.state.engine) as session:
                 store.sync(session)
             deadline, told = time.monotonic() + START_WAIT_SECONDS, 0.0
@@ -68,13 +67,7 @@ def _load_store(app: FastAPI) -> None:
                     store.follow(session)
             store.save()
         app.state.store = store
-        threading.Thread(
-            target=store.run_follower,
-            args=(app.state.engine,),
-            kwargs={"stop": stop},
-            name="werkmatch-follower",
-            daemon=True,
-        ).start()
+        start_follower(app, store)
         log.info(
             "engine ready",
             extra={
@@ -85,21 +78,6 @@ def _load_store(app: FastAPI) -> None:
         log.exception("could not load the model and index at start-up")
     finally:
         app.state.loading = False
-
-
-def _start_indexer(app: FastAPI, store: EngineStore) -> None:
-    """Run an indexer in this process; with several workers, the one holding the indexer lock works."""
-    indexer = Indexer(embedder=store.engine.embedder, taxonomy=store.engine.taxonomy)
-    settings: Settings = app.state.settings
-
-    def run() -> None:
-        try:
-            indexer.run(app.state.engine, stop=app.state.stop, lock_folder=settings.resolved_index_dir.parent)
-        except Exception:
-            log.exception("the in-process indexer stopped")
-
-    app.state.indexer = indexer
-    threading.Thread(target=run, name="werkmatch-indexer", daemon=True).start()
 
 
 def _make_store(settings: Settings) -> EngineStore:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,26 @@ _TITLES = {
 }
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the API documents for this path (FastAPI keeps one route per method, so the 405 Starlette
+    raises knows only one of them); the path templates come from the app's OpenAPI document."""
+    app = request.app
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in ops})
+            for path, ops in app.openapi().get("paths", {}).items()
+        ]
+        app.state.allowed_methods = table
+    methods: set[str] = set()
+    for pattern, ops in table:
+        if pattern.match(request.url.path):
+            methods |= ops
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 HtmlErrors = Callable[[Request, int, str], Response | None]
 """Renders an error as a page for paths that are pages (the web UI), or returns None."""
 
@@ -80,6 +101,8 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
         for k, v in (exc.headers or {}).items():
             resp.headers[k] = v
+        if exc.status_code == 405:
+            resp.headers["Allow"] = _allowed_methods(request)
         return resp
 
     @app.exception_handler(RequestValidationError)

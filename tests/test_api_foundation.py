@@ -39,3 +39,14 @@ def test_unknown_path_is_problem_json(client):
     assert res.status_code == 404
     assert res.headers["content-type"].startswith("application/problem+json")
     assert res.json()["status"] == 404
+
+
+def test_a_method_the_path_does_not_take_is_405_naming_every_method_it_does(client):
+    """FastAPI keeps one route per method; the Allow header must list them all, not only the first."""
+    res = client.put("/v1/candidates")
+    assert res.status_code == 405
+    assert res.headers["content-type"].startswith("application/problem+json")
+    assert set(res.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    res = client.post("/v1/candidates/1")
+    assert res.status_code == 405
+    assert set(res.headers["allow"].split(", ")) == {"DELETE", "GET", "HEAD", "PATCH"}
