@@ -9,6 +9,7 @@ then re-ranked with the full score (ESCO skill coverage, occupation match, condi
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -125,6 +126,7 @@ class MatchEngine:
         self._area_codes: dict[str, int] = {}
         self._cmemo: dict[tuple[object, ...], np.ndarray] = {}  # filter -> allowed ids, until the profiles change
         self._vmemo: dict[tuple[object, ...], np.ndarray] = {}
+        self._essential_memo: dict[tuple[frozenset[str], frozenset[str]], tuple[dict[str, str], set[str]]] = {}
         self._mats: weakref.WeakValueDictionary[tuple[str, ...], np.ndarray] = weakref.WeakValueDictionary()
 
     # ----------------------------------------------------------------- preparation
@@ -139,6 +141,28 @@ class MatchEngine:
         exp_uris = {e.uri for e in c.experience if e.uri}
         occ_labels = [o.label for o in c.desired_occupations]
         occ_labels += [p for p in (self._pref(u) for u in occ_uris) if p and p not in occ_labels]
+        essential, isco = self._essentials(frozenset(occ_uris), frozenset(exp_uris))
+        pref = {u: self._pref(u) for u in occ_uris}
+        intern = sys.intern  # the same label or text in many profiles is one string in memory
+        t_occ, t_skills, t_full = candidate_texts(c, pref)
+        return _Prepared(
+            [intern(x) for x in occ_labels],
+            occ_uris,
+            [intern(s.label) for s in c.skills],
+            {s.uri for s in c.skills if s.uri},
+            essential,
+            isco,
+            (intern(t_occ), intern(t_skills), intern(t_full)),
+        )
+
+    def _essentials(self, occ_uris: frozenset[str], exp_uris: frozenset[str]) -> tuple[dict[str, str], set[str]]:
+        """Essential skills (uri -> occupation label) and ISCO groups of a set of occupations: one shared,
+        read-only pair per distinct set, not a copy per candidate (tens of entries each)."""
+        key = (occ_uris, exp_uris)
+        found = self._essential_memo.get(key)
+        if found is not None:
+            return found
+        tax = self.taxonomy
         essential: dict[str, str] = {}
         isco: set[str] = set()
         if tax:
@@ -148,16 +172,9 @@ class MatchEngine:
                     isco.add(tax.isco(uri))
                 for s in tax.essential_skills(uri):
                     essential.setdefault(s, label)
-        pref = {u: self._pref(u) for u in occ_uris}
-        return _Prepared(
-            occ_labels,
-            occ_uris,
-            [s.label for s in c.skills],
-            {s.uri for s in c.skills if s.uri},
-            essential,
-            isco - {""},
-            candidate_texts(c, pref),
-        )
+        found = (essential, isco - {""})
+        self._essential_memo[key] = found
+        return found
 
     def _prepare_vacancy(self, v: VacancyProfile) -> _Prepared:
         tax = self.taxonomy

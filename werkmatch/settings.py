@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     )
     use_adapter: bool = Field(default=True, description="Apply the adapter; false gives the stage-1 base model")
     index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
+    request_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="Requests a worker handles at once (the rest wait their turn): fewer threads contending for "
+        "Python's interpreter lock keeps latency even and leaves time for applying changes",
+    )
     indexer_in_process: bool = Field(
         default=True,
         description="`werkmatch serve` runs the indexer in-process (one worker at a time does the work); set "
