@@ -96,6 +96,10 @@ class RequestMiddleware:
         headers = dict(scope.get("headers") or [])
         rid = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        query = scope.get("query_string", b"").lower()
+        if b"%00" in query or b"\x00" in query or "\x00" in scope["path"]:
+            await _problem(send, 422, "Unprocessable Content", "the query holds a NUL character", rid)
+            return
         length = headers.get(b"content-length")
         if length and length.isdigit() and int(length) > self.max_body:
             await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)

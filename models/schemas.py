@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from matcher.enums import (
     CandidateStatus,
@@ -21,15 +31,31 @@ from matcher.enums import (
 from models.enums import MatchStatus, Role, SubscriptionKind
 
 Postcode4 = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}$", examples=["9733"])]
-Hours = Annotated[int, Field(ge=0, le=60)]
+Hours = Annotated[StrictInt, Field(ge=0, le=60)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 LICENCES = {"AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"}
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
-    """Base: unknown fields are errors, strings are stripped."""
+    """Base: unknown fields are errors, strings are stripped, text holds no NUL characters (PostgreSQL cannot
+    store them); request schemas use strict booleans and numbers (``0`` is not ``false``, ``"1"`` not ``1``)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 class Concept(Strict):
@@ -43,8 +69,8 @@ class Experience(Strict):
     """One line of work history."""
 
     title: str = Field(min_length=1, max_length=200)
-    years: float = Field(ge=0, le=60)
-    last_year: int | None = Field(default=None, ge=1950, le=2100)
+    years: StrictFloat = Field(ge=0, le=60)
+    last_year: StrictInt | None = Field(default=None, ge=1950, le=2100)
     uri: str | None = Field(default=None, max_length=200)
 
 
@@ -76,21 +102,21 @@ class CandidateFields(Strict):
     skills: list[Concept] = Field(default_factory=list, max_length=100)
     experience: list[Experience] = Field(default_factory=list, max_length=50)
     education_level: EducationLevel = EducationLevel.none
-    startkwalificatie: bool = False
+    startkwalificatie: StrictBool = False
     languages: list[str] = Field(default_factory=list, max_length=20)
     dutch_level: DutchLevel | None = None
     driving_licences: list[str] = Field(default_factory=list, max_length=10)
-    own_transport: bool = False
+    own_transport: StrictBool = False
     travel_mode: TravelMode = TravelMode.bike
-    max_travel_km: float | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: int | None = Field(default=None, gt=0, le=300)
+    max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: StrictInt | None = Field(default=None, gt=0, le=300)
     hours_min: Hours = 0
     hours_max: Hours = 40
     available_from: dt.date | None = None
-    ladder_step: int = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
-    jobcoach: bool = False
-    lks_eligible: bool = False
-    doelgroepregister: bool = False
+    ladder_step: StrictInt = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
+    jobcoach: StrictBool = False
+    lks_eligible: StrictBool = False
+    doelgroepregister: StrictBool = False
     constraints: list[WorkConstraint] = Field(default_factory=list)
     about: str = Field(default="", max_length=4000, description="wat kan en wil ik")
 
@@ -113,7 +139,7 @@ class CandidateCreate(CandidateFields):
 
     external_id: ExternalId = Field(description="pseudonymous client number")
     personal: PersonalData | None = None
-    consent_to_share: bool = False
+    consent_to_share: StrictBool = False
 
 
 class CandidateUpdate(Strict):
@@ -126,21 +152,21 @@ class CandidateUpdate(Strict):
     skills: list[Concept] | None = None
     experience: list[Experience] | None = None
     education_level: EducationLevel | None = None
-    startkwalificatie: bool | None = None
+    startkwalificatie: StrictBool | None = None
     languages: list[str] | None = None
     dutch_level: DutchLevel | None = None
     driving_licences: list[str] | None = None
-    own_transport: bool | None = None
+    own_transport: StrictBool | None = None
     travel_mode: TravelMode | None = None
-    max_travel_km: float | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: int | None = Field(default=None, gt=0, le=300)
+    max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: StrictInt | None = Field(default=None, gt=0, le=300)
     hours_min: Hours | None = None
     hours_max: Hours | None = None
     available_from: dt.date | None = None
-    ladder_step: int | None = Field(default=None, ge=1, le=6)
-    jobcoach: bool | None = None
-    lks_eligible: bool | None = None
-    doelgroepregister: bool | None = None
+    ladder_step: StrictInt | None = Field(default=None, ge=1, le=6)
+    jobcoach: StrictBool | None = None
+    lks_eligible: StrictBool | None = None
+    doelgroepregister: StrictBool | None = None
     constraints: list[WorkConstraint] | None = None
     about: str | None = Field(default=None, max_length=4000)
     personal: PersonalData | None = None
@@ -209,8 +235,8 @@ class VacancyFields(Strict):
     offer_type: OfferType = OfferType.paid_job
     education_level: EducationLevel = EducationLevel.none
     driving_licence: str | None = None
-    lks_suitable: bool = False
-    banenafspraak: bool = False
+    lks_suitable: StrictBool = False
+    banenafspraak: StrictBool = False
     work_conditions: list[WorkCondition] = Field(default_factory=list)
     start_date: dt.date | None = None
     closing_date: dt.date | None = None
@@ -253,8 +279,8 @@ class VacancyUpdate(Strict):
     offer_type: OfferType | None = None
     education_level: EducationLevel | None = None
     driving_licence: str | None = None
-    lks_suitable: bool | None = None
-    banenafspraak: bool | None = None
+    lks_suitable: StrictBool | None = None
+    banenafspraak: StrictBool | None = None
     work_conditions: list[WorkCondition] | None = None
     start_date: dt.date | None = None
     closing_date: dt.date | None = None
@@ -394,7 +420,7 @@ class CandidateFull(CandidateRead):
 class ConsentUpdate(Strict):
     """The coach records (or withdraws) the candidate's consent to share their details."""
 
-    consent: bool
+    consent: StrictBool
     note: str | None = Field(default=None, max_length=500)
 
 
@@ -501,8 +527,8 @@ class VacancyChecked(VacancyRead):
 class MatchCreate(Strict):
     """Save a suggested pairing so people can act on it."""
 
-    candidate_id: int = Field(ge=1, le=2_147_483_647)
-    vacancy_id: int = Field(ge=1, le=2_147_483_647)
+    candidate_id: StrictInt = Field(ge=1, le=2_147_483_647)
+    vacancy_id: StrictInt = Field(ge=1, le=2_147_483_647)
 
 
 class MatchStatusChange(Strict):
@@ -540,16 +566,16 @@ class MatchDetail(MatchRead):
 class FeedbackCreate(Strict):
     """Relevance feedback on a match."""
 
-    relevant: bool
+    relevant: StrictBool
     reason: str | None = Field(default=None, max_length=1000)
 
 
 class SubscriptionUpdate(Strict):
     """Settings of a nightly e-mail subscription."""
 
-    active: bool = True
-    min_score: float = Field(default=60.0, ge=0, le=100)
-    max_per_mail: int = Field(default=20, ge=1, le=200)
+    active: StrictBool = True
+    min_score: StrictFloat = Field(default=60.0, ge=0, le=100)
+    max_per_mail: StrictInt = Field(default=20, ge=1, le=200)
 
 
 class AuditRead(Strict):

@@ -1,0 +1,87 @@
+"""The API keeps its contract on the inputs an outside tester sends: strict types, explicit nulls, NUL bytes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.tables import Area, Candidate, Vacancy
+from tests.factories import candidate_payload
+
+
+def _own_client(api) -> int:
+    with Session(api.env["engine"]) as s:
+        coach = api.env["users"]["coach.oost"]
+        return int(s.scalar(select(Candidate.id).where(Candidate.coach_id == coach).order_by(Candidate.id)))
+
+
+def _problem(res, status: int = 422) -> dict:
+    assert res.status_code == status, res.text
+    assert res.headers["content-type"].startswith("application/problem+json")
+    return res.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/candidates/{c}/consent", {"consent": 0}),
+        ("/v1/candidates/{c}/consent", {"consent": "true"}),
+        ("/v1/candidates/{c}", {"ladder_step": "3"}),
+        ("/v1/candidates/{c}", {"hours_max": 32.0}),
+        ("/v1/candidates/{c}", {"jobcoach": 1}),
+        ("/v1/matches", {"candidate_id": "1", "vacancy_id": True}),
+    ],
+)
+def test_numbers_and_booleans_are_not_guessed_from_other_types(api, path, body):
+    cid = _own_client(api)
+    method = api.patch if path == "/v1/candidates/{c}" else api.post
+    problem = _problem(method("coach.oost", path.format(c=cid), json=body))
+    field = next(iter(body))
+    assert any(e["pointer"].endswith(f"/{field}") for e in problem["errors"]), problem
+
+
+def test_a_subscription_score_is_a_number_not_a_boolean(api):
+    _problem(api.put("coach.oost", "/v1/subscriptions/client_vacancies", json={"min_score": False}))
+    assert api.put("coach.oost", "/v1/subscriptions/client_vacancies", json={"min_score": 55}).status_code == 200
+
+
+def test_explicit_nulls_for_every_field_are_a_422_and_change_nothing(api):
+    cid = _own_client(api)
+    before = api.get("coach.oost", f"/v1/candidates/{cid}").json()
+    fields = [f for f in candidate_payload() if f not in ("external_id", "coach_email")]
+    res = api.patch("coach.oost", f"/v1/candidates/{cid}", json=dict.fromkeys(fields))
+    _problem(res)
+    after = api.get("coach.oost", f"/v1/candidates/{cid}").json()
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
+    with Session(api.env["engine"]) as s:
+        oost = s.scalar(select(Area.id).where(Area.code == "oost"))
+        vid = s.scalar(select(Vacancy.id).where(Vacancy.area_id == oost).order_by(Vacancy.id))
+    _problem(api.patch("adviseur.oost", f"/v1/vacancies/{vid}", json={"title": None}), 422)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("patch", "/v1/candidates/{c}", {"about": "voor\x00na"}),
+        ("patch", "/v1/candidates/{c}", {"skills": [{"label": "heftruck\x00"}]}),
+        ("patch", "/v1/candidates/{c}", {"languages": ["nl", "\x00"]}),
+        ("post", "/v1/candidates/{c}/consent", {"consent": True, "note": "mondeling\x00"}),
+        ("post", "/v1/admin/users/{u}/tokens", {"name": "laptop\x00"}),
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_422_not_a_database_error(api, method, path, body):
+    cid = _own_client(api)
+    before = api.get("coach.oost", f"/v1/candidates/{cid}").json()
+    who = "admin" if "admin" in path else "coach.oost"
+    url = path.format(c=cid, u=api.env["users"]["coach.oost"])
+    problem = _problem(getattr(api, method)(who, url, json=body))
+    assert "NUL" in problem["detail"]
+    assert api.get("coach.oost", f"/v1/candidates/{cid}").json()["updated_at"] == before["updated_at"]
+
+
+@pytest.mark.parametrize("query", ["q=heftruck%00", "q=kok&x=%00", "q=ab%00cd"])
+def test_a_nul_character_in_the_query_is_a_422(api, query):
+    _problem(api.get("adviseur.oost", f"/v1/search/vacancies?{query}"))
