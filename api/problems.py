@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.services import ServiceError
@@ -42,6 +43,13 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     503: _resp("The engine or ESCO is not available"),
 }
 log = logging.getLogger("werkmatch.api")
+DATABASE_UNAVAILABLE = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    sa_exc.TimeoutError,
+)
+"""Errors that say the database cannot be reached now (nothing was written): 503 with Retry-After."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -128,6 +136,13 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DATABASE_UNAVAILABLE):  # a restart, a lost connection, a full pool, a locked file
+            log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+            if (html := as_page(request, 503, "De database is even niet bereikbaar.")) is not None:
+                return html
+            resp = problem(503, "Service Unavailable", "the database is not available right now; try again shortly")
+            resp.headers["Retry-After"] = "2"
+            return resp
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if (html := as_page(request, 500, "")) is not None:
             return html

@@ -85,3 +85,29 @@ def test_a_nul_character_in_a_body_is_a_422_not_a_database_error(api, method, pa
 @pytest.mark.parametrize("query", ["q=heftruck%00", "q=kok&x=%00", "q=ab%00cd"])
 def test_a_nul_character_in_the_query_is_a_422(api, query):
     _problem(api.get("adviseur.oost", f"/v1/search/vacancies?{query}"))
+
+
+def test_the_last_active_admin_cannot_be_deactivated(api):
+    admin_id = api.env["users"]["admin"]
+    problem = _problem(api.post("admin", f"/v1/admin/users/{admin_id}/deactivate"), 409)
+    assert "last active admin" in problem["detail"]
+    assert api.get("admin", "/v1/me").status_code == 200, "the admin can still work"
+
+
+def test_a_database_that_is_away_answers_503_with_retry_after_and_writes_nothing(api, monkeypatch):
+    """A restart, a lost connection, a full pool or a locked SQLite file is not a 500: the client may retry."""
+    from sqlalchemy.exc import OperationalError
+
+    cid = _own_client(api)
+    before = api.get("coach.oost", f"/v1/candidates/{cid}").json()["hours_max"]
+    new = 40 if before != 40 else 39
+
+    def lost(self, _to_root: bool = False) -> None:
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr("sqlalchemy.orm.SessionTransaction.commit", lost)
+        res = api.patch("coach.oost", f"/v1/candidates/{cid}", json={"hours_max": new})
+    _problem(res, 503)
+    assert res.headers["retry-after"] == "2"
+    assert api.get("coach.oost", f"/v1/candidates/{cid}").json()["hours_max"] == before

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.enums import Role
@@ -135,6 +135,12 @@ def add_user(session: Session, *, actor: User, data: UserCreate) -> UserRead:
 def deactivate_user(session: Session, *, actor: User, user_id: int) -> UserRead:
     """An admin deactivates a user and revokes their tokens; audited."""
     target = get_user(session, user_id=user_id)
+    if target.role == Role.admin and target.active:
+        others = session.scalar(
+            select(func.count()).select_from(User).where(User.role == Role.admin, User.active, User.id != target.id)
+        )
+        if not others:
+            raise Conflict("the last active admin cannot be deactivated: make another user admin first")
     target.active = False
     revoke_tokens(session, user=target)
     record(session, actor=actor, action="user.deactivate", object_type="user", object_id=user_id)
