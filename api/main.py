@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -67,6 +68,10 @@ def _load_store(app: FastAPI) -> None:
                 with session_scope(app.state.engine) as session:
                     store.follow(session)
             store.save()
+        # The engine's hundreds of thousands of long-lived objects need no cyclic garbage collection: keep the
+        # collector from walking them again and again (pauses of a second at 100k candidates).
+        gc.collect()
+        gc.freeze()
         app.state.store = store
         start_follower(app, store)
         log.info(
