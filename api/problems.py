@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,10 +34,14 @@ def _resp(description: str) -> dict[str, Any]:
 
 
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _resp("The body is not valid JSON"),
     401: _resp("Missing, invalid, expired or revoked token"),
     403: _resp("The role may see this but not do it"),
     404: _resp("Not found, or out of the caller's scope"),
-    409: _resp("Conflicts with the current state"),
+    409: _resp(
+        "Conflicts with the current state, or breaks a rule between fields that a schema cannot state "
+        "(hours_min ≤ hours_max; closing_date on or after start_date; a reason to reject or withdraw a match)"
+    ),
     413: _resp("Request body too large"),
     422: _resp("Invalid input, with a pointer per field"),
     503: _resp("The engine or ESCO is not available"),
@@ -69,6 +73,20 @@ _TITLES = {
     422: "Unprocessable Content",
     503: "Service Unavailable",
 }
+
+
+_TYPE_TAGS = {"none", "int", "str", "float", "bool", "list", "dict"}
+
+
+def _pointer(loc: Sequence[Any]) -> str:
+    """A JSON pointer to the field, without pydantic's union-branch tags (``function-before[...]``, ``none``)."""
+    parts: list[str] = []
+    for part in loc:
+        text = str(part)
+        if isinstance(part, str) and ("[" in text or "-" in text or text in _TYPE_TAGS):
+            break
+        parts.append(text)
+    return "/" + "/".join(parts)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -115,23 +133,27 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {
-                "pointer": "/" + "/".join(str(p) for p in e["loc"]),
-                "detail": e["msg"].removeprefix("Value error, "),
-            }
-            for e in exc.errors()
-        ]
+        errors: list[dict[str, str]] = []
+        for e in exc.errors():
+            pointer = _pointer(e["loc"])
+            if e["type"] == "none_required" and any(x["pointer"] == pointer for x in errors):
+                continue  # the null branch of an optional field: the other branch says what is wrong
+            if any(x["pointer"] == pointer for x in errors):
+                continue
+            errors.append({"pointer": pointer, "detail": e["msg"].removeprefix("Value error, ")})
         detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
         if (html := as_page(request, 422, "Een waarde in het adres of formulier klopt niet.")) is not None:
             return html
+        if all(len(e["loc"]) <= 1 for e in exc.errors()):  # only rules between fields of a valid-looking body
+            return problem(409, "Conflict", detail, errors=errors)
         return problem(422, "Unprocessable Content", detail, errors=errors)
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> Response:
         if (html := as_page(request, exc.status, exc.detail)) is not None:
             return html
-        extra = {"errors": [{"pointer": f"/body/{exc.field}", "detail": exc.detail}]} if exc.field else {}
+        where = "query" if request.method in ("GET", "HEAD", "DELETE") else "body"
+        extra = {"errors": [{"pointer": f"/{where}/{exc.field}", "detail": exc.detail}]} if exc.field else {}
         return problem(exc.status, _TITLES.get(exc.status, "Error"), exc.detail, **extra)
 
     @app.exception_handler(Exception)

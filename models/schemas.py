@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+import enum
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     StrictBool,
     StrictFloat,
-    StrictInt,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
+from data import load_json
 from matcher.enums import (
     CandidateStatus,
     ContractType,
@@ -31,7 +35,28 @@ from matcher.enums import (
 from models.enums import MatchStatus, Role, SubscriptionKind
 
 Postcode4 = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}$", examples=["9733"])]
-Hours = Annotated[StrictInt, Field(ge=0, le=60)]
+AreaCode = enum.StrEnum(  # type: ignore[misc]
+    "AreaCode", {a["code"].replace("-", "_"): a["code"] for a in load_json("areas.json")["areas"]}
+)
+"""The gebieden of the gemeente (``data/areas.json``): every other code is refused by the schema itself."""
+
+
+def _whole_number(value: Any, info: ValidationInfo) -> Any:
+    """JSON numbers without a fraction (``3`` and ``3.0``); never a string or a boolean, except when importing
+    a file (``context={"lenient": True}``: a CSV cell is text)."""
+    if isinstance(value, str) and (info.context or {}).get("lenient") and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Input should be a whole number")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Input should be a whole number")
+        return int(value)
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Hours = Annotated[WholeNumber, Field(ge=0, le=60)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 LICENCES = {"AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"}
 
@@ -70,7 +95,7 @@ class Experience(Strict):
 
     title: str = Field(min_length=1, max_length=200)
     years: StrictFloat = Field(ge=0, le=60)
-    last_year: StrictInt | None = Field(default=None, ge=1950, le=2100)
+    last_year: WholeNumber | None = Field(default=None, ge=1950, le=2100)
     uri: str | None = Field(default=None, max_length=200)
 
 
@@ -86,6 +111,20 @@ class PersonalData(Strict):
     birth_date: dt.date | None = None
 
 
+class Patch(Strict):
+    """A partial update: a field left out keeps its value; ``null`` is accepted only where the field may be
+    empty (``NULLABLE``, documented as nullable), anywhere else it is a 422 naming the field."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.NULLABLE:
+            raise ValueError("may not be null (leave the field out to keep its value)")
+        return value
+
+
 def _check_hours(lo: int, hi: int) -> None:
     if lo > hi:
         raise ValueError(f"hours_min ({lo}) is more than hours_max ({hi})")
@@ -94,7 +133,7 @@ def _check_hours(lo: int, hi: int) -> None:
 class CandidateFields(Strict):
     """The scan fields of a candidate (arbeidsmarktwaardescan)."""
 
-    area: str = Field(min_length=1, max_length=32, description="gebied code", examples=["oost"])
+    area: AreaCode = Field(description="gebied code", examples=["oost"])
     postcode: Postcode4
     coach_email: EmailStr | None = None
     status: CandidateStatus = CandidateStatus.active
@@ -109,11 +148,11 @@ class CandidateFields(Strict):
     own_transport: StrictBool = False
     travel_mode: TravelMode = TravelMode.bike
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: StrictInt | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: WholeNumber | None = Field(default=None, gt=0, le=300)
     hours_min: Hours = 0
     hours_max: Hours = 40
     available_from: dt.date | None = None
-    ladder_step: StrictInt = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
+    ladder_step: WholeNumber = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
     jobcoach: StrictBool = False
     lks_eligible: StrictBool = False
     doelgroepregister: StrictBool = False
@@ -142,34 +181,36 @@ class CandidateCreate(CandidateFields):
     consent_to_share: StrictBool = False
 
 
-class CandidateUpdate(Strict):
+class CandidateUpdate(Patch):
     """A partial update of a candidate's scan fields."""
 
-    area: str | None = None
-    postcode: Postcode4 | None = None
-    status: CandidateStatus | None = None
-    desired_occupations: list[Concept] | None = None
-    skills: list[Concept] | None = None
-    experience: list[Experience] | None = None
-    education_level: EducationLevel | None = None
-    startkwalificatie: StrictBool | None = None
-    languages: list[str] | None = None
+    NULLABLE = frozenset({"available_from", "dutch_level", "max_travel_km", "max_travel_minutes"})
+
+    area: AreaCode | SkipJsonSchema[None] = None
+    postcode: Postcode4 | SkipJsonSchema[None] = None
+    status: CandidateStatus | SkipJsonSchema[None] = None
+    desired_occupations: list[Concept] | SkipJsonSchema[None] = None
+    skills: list[Concept] | SkipJsonSchema[None] = None
+    experience: list[Experience] | SkipJsonSchema[None] = None
+    education_level: EducationLevel | SkipJsonSchema[None] = None
+    startkwalificatie: StrictBool | SkipJsonSchema[None] = None
+    languages: list[str] | SkipJsonSchema[None] = None
     dutch_level: DutchLevel | None = None
-    driving_licences: list[str] | None = None
-    own_transport: StrictBool | None = None
-    travel_mode: TravelMode | None = None
+    driving_licences: list[str] | SkipJsonSchema[None] = None
+    own_transport: StrictBool | SkipJsonSchema[None] = None
+    travel_mode: TravelMode | SkipJsonSchema[None] = None
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: StrictInt | None = Field(default=None, gt=0, le=300)
-    hours_min: Hours | None = None
-    hours_max: Hours | None = None
+    max_travel_minutes: WholeNumber | None = Field(default=None, gt=0, le=300)
+    hours_min: Hours | SkipJsonSchema[None] = None
+    hours_max: Hours | SkipJsonSchema[None] = None
     available_from: dt.date | None = None
-    ladder_step: StrictInt | None = Field(default=None, ge=1, le=6)
-    jobcoach: StrictBool | None = None
-    lks_eligible: StrictBool | None = None
-    doelgroepregister: StrictBool | None = None
-    constraints: list[WorkConstraint] | None = None
-    about: str | None = Field(default=None, max_length=4000)
-    personal: PersonalData | None = None
+    ladder_step: WholeNumber | SkipJsonSchema[None] = Field(default=None, ge=1, le=6)
+    jobcoach: StrictBool | SkipJsonSchema[None] = None
+    lks_eligible: StrictBool | SkipJsonSchema[None] = None
+    doelgroepregister: StrictBool | SkipJsonSchema[None] = None
+    constraints: list[WorkConstraint] | SkipJsonSchema[None] = None
+    about: str | SkipJsonSchema[None] = Field(default=None, max_length=4000)
+    personal: PersonalData | SkipJsonSchema[None] = None
 
 
 class CandidateRead(CandidateFields):
@@ -193,19 +234,21 @@ class EmployerCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     sector: str = Field(default="", max_length=100)
-    area: str = Field(min_length=1, max_length=32)
+    area: AreaCode
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
     contact_phone: str | None = Field(default=None, max_length=32)
 
 
-class EmployerUpdate(Strict):
+class EmployerUpdate(Patch):
     """A partial update of an employer."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    NULLABLE = frozenset({"contact_email", "contact_name", "contact_phone", "kvk_number"})
+
+    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
     kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
-    sector: str | None = Field(default=None, max_length=100)
-    area: str | None = None
+    sector: str | SkipJsonSchema[None] = Field(default=None, max_length=100)
+    area: AreaCode | SkipJsonSchema[None] = None
     contact_name: str | None = None
     contact_email: EmailStr | None = None
     contact_phone: str | None = None
@@ -223,7 +266,7 @@ class VacancyFields(Strict):
 
     title: str = Field(min_length=1, max_length=200, examples=["Orderpicker (m/v/x)"])
     description: str = Field(default="", max_length=10000)
-    area: str = Field(min_length=1, max_length=32)
+    area: AreaCode
     postcode: Postcode4
     owner_email: EmailStr | None = None
     occupation: Concept | None = None
@@ -264,27 +307,29 @@ class VacancyCreate(VacancyFields):
     employer: EmployerCreate
 
 
-class VacancyUpdate(Strict):
+class VacancyUpdate(Patch):
     """A partial update of a vacancy."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=10000)
+    NULLABLE = frozenset({"closing_date", "driving_licence", "occupation", "start_date"})
+
+    title: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    description: str | SkipJsonSchema[None] = Field(default=None, max_length=10000)
     occupation: Concept | None = None
-    required_skills: list[Concept] | None = None
-    nice_skills: list[Concept] | None = None
-    hours_min: Hours | None = None
-    hours_max: Hours | None = None
-    postcode: Postcode4 | None = None
-    contract_type: ContractType | None = None
-    offer_type: OfferType | None = None
-    education_level: EducationLevel | None = None
+    required_skills: list[Concept] | SkipJsonSchema[None] = None
+    nice_skills: list[Concept] | SkipJsonSchema[None] = None
+    hours_min: Hours | SkipJsonSchema[None] = None
+    hours_max: Hours | SkipJsonSchema[None] = None
+    postcode: Postcode4 | SkipJsonSchema[None] = None
+    contract_type: ContractType | SkipJsonSchema[None] = None
+    offer_type: OfferType | SkipJsonSchema[None] = None
+    education_level: EducationLevel | SkipJsonSchema[None] = None
     driving_licence: str | None = None
-    lks_suitable: StrictBool | None = None
-    banenafspraak: StrictBool | None = None
-    work_conditions: list[WorkCondition] | None = None
+    lks_suitable: StrictBool | SkipJsonSchema[None] = None
+    banenafspraak: StrictBool | SkipJsonSchema[None] = None
+    work_conditions: list[WorkCondition] | SkipJsonSchema[None] = None
     start_date: dt.date | None = None
     closing_date: dt.date | None = None
-    status: VacancyStatus | None = None
+    status: VacancyStatus | SkipJsonSchema[None] = None
 
 
 class VacancyRead(VacancyFields):
@@ -304,7 +349,7 @@ class UserCreate(Strict):
     email: EmailStr
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    area: str | None = None
+    area: AreaCode | None = None
 
 
 class UserRead(Strict):
@@ -527,8 +572,8 @@ class VacancyChecked(VacancyRead):
 class MatchCreate(Strict):
     """Save a suggested pairing so people can act on it."""
 
-    candidate_id: StrictInt = Field(ge=1, le=2_147_483_647)
-    vacancy_id: StrictInt = Field(ge=1, le=2_147_483_647)
+    candidate_id: WholeNumber = Field(ge=1, le=2_147_483_647)
+    vacancy_id: WholeNumber = Field(ge=1, le=2_147_483_647)
 
 
 class MatchStatusChange(Strict):
@@ -575,7 +620,7 @@ class SubscriptionUpdate(Strict):
 
     active: StrictBool = True
     min_score: StrictFloat = Field(default=60.0, ge=0, le=100)
-    max_per_mail: StrictInt = Field(default=20, ge=1, le=200)
+    max_per_mail: WholeNumber = Field(default=20, ge=1, le=200)
 
 
 class AuditRead(Strict):

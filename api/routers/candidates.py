@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import CurrentUser, DbId, SessionDep, requires
 from matcher.enums import CandidateStatus
 from models.enums import Role
-from models.schemas import CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, ConsentUpdate
+from models.schemas import AreaCode, CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, ConsentUpdate
 from models.services import candidate_flows as flows
 from models.services.candidate_flows import CandidateOut
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 def list_candidates(
     session: SessionDep,
     user: CurrentUser,
-    area: Annotated[list[str] | None, Query(description="gebied codes; empty: whole city")] = None,
+    area: Annotated[list[AreaCode] | None, Query(description="gebied codes; empty: whole city")] = None,
     status: CandidateStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

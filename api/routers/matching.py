@@ -10,6 +10,7 @@ from api.deps import CurrentUser, DbId, SessionDep, StoreDep
 from matcher.enums import OfferType
 from models.enums import MatchStatus
 from models.schemas import (
+    AreaCode,
     CandidateSearch,
     ConceptSuggestion,
     FeedbackCreate,
@@ -24,7 +25,7 @@ from models.schemas import (
 from models.services import match_flows, rankings
 
 router = APIRouter(tags=["matching"])
-AreaQ = Annotated[list[str] | None, Query(description="gebied codes; empty: whole city", examples=["oost"])]
+AreaQ = Annotated[list[AreaCode] | None, Query(description="gebied codes; empty: whole city", examples=["oost"])]
 
 
 @router.get("/v1/vacancies/{vacancy_id}/matches", summary="Ranked candidates for a vacancy")

@@ -34,14 +34,14 @@ def unsubscribe_page(token: str) -> HTMLResponse:
     "/afmelden/{token}",
     response_class=HTMLResponse,
     summary="Unsubscribe (one click, no login)",
-    responses={400: {"description": "The link is not valid", "content": {"text/html": {}}}},
+    responses={404: {"description": "No such link (made with another key, or altered)", "content": {"text/html": {}}}},
 )
 def unsubscribe_post(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """Deactivates every nightly subscription of the user the link was made for."""
     try:
         user = unsubscribe(session, secret=settings.secret_key, token=token)
     except ServiceError:
-        return HTMLResponse(_PAGE.format(body="<p>Deze afmeldlink is niet geldig.</p>"), status_code=400)
+        return HTMLResponse(_PAGE.format(body="<p>Deze afmeldlink is niet geldig.</p>"), status_code=404)
     return HTMLResponse(
         _PAGE.format(
             body=f"<p>Je bent afgemeld, {html.escape(user.name)}. Je ontvangt geen "

@@ -10,6 +10,7 @@ from api.deps import CurrentUser, DbId, SessionDep, requires
 from matcher.enums import OfferType, VacancyStatus
 from models.enums import Role
 from models.schemas import (
+    AreaCode,
     EmployerCreate,
     EmployerRead,
     EmployerUpdate,
@@ -28,7 +29,7 @@ router = APIRouter(tags=["vacancies"])
 def list_employers(
     session: SessionDep,
     user: CurrentUser,
-    area: str | None = None,
+    area: AreaCode | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[EmployerRead]:
@@ -65,7 +66,7 @@ def delete_employer(employer_id: DbId, session: SessionDep, user: CurrentUser) -
 def list_vacancies(
     session: SessionDep,
     user: CurrentUser,
-    area: Annotated[list[str] | None, Query()] = None,
+    area: Annotated[list[AreaCode] | None, Query(description="gebied codes; empty: whole city")] = None,
     status: VacancyStatus | None = None,
     offer_type: OfferType | None = None,
     mine: bool = False,

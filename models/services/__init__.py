@@ -43,12 +43,15 @@ class Invalid(ServiceError):
     status = 422
 
 
-def invalid_from(exc: ValidationError) -> Invalid:
-    """A whole-object validation failure (e.g. a partial update that breaks a cross-field rule) as ``Invalid``."""
+def invalid_from(exc: ValidationError) -> ServiceError:
+    """A whole-object validation failure as ``Invalid`` (422), or as ``Conflict`` (409) when only a rule between
+    fields is broken (e.g. a partial update that puts hours_max below the stored hours_min)."""
     first = exc.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
     detail = "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg'].removeprefix('Value error, ')}"
         for e in exc.errors()
     )
+    if all(not e["loc"] for e in exc.errors()):
+        return Conflict(detail)
     return Invalid(detail, field=field)

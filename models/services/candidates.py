@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from models.enums import Role
-from models.schemas import CandidateCreate, CandidateRead, CandidateUpdate, PersonalData
+from models.schemas import AreaCode, CandidateCreate, CandidateRead, CandidateUpdate, PersonalData
 from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Candidate, CandidatePersonal, User, utcnow
@@ -142,7 +142,7 @@ def candidate_read(cand: Candidate, geo: Geo | None = None) -> CandidateRead:
     return CandidateRead(
         id=cand.id,
         external_id=cand.external_id,
-        area=cand.area.code,
+        area=AreaCode(cand.area.code),
         postcode=cand.postcode,
         coach_email=cand.coach.email if cand.coach else None,
         wijk=wijk,

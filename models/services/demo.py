@@ -14,7 +14,7 @@ from data import load_json
 from matcher.enums import ContractType, OfferType, TravelMode, WorkConstraint
 from matcher.esco import Esco
 from models.enums import Role
-from models.schemas import UserCreate
+from models.schemas import AreaCode, UserCreate
 from models.services.areas import Geo, seed_areas
 from models.services.users import create_user
 from models.tables import Candidate, CandidatePersonal, Employer, User, Vacancy, utcnow
@@ -39,7 +39,10 @@ def demo_users(session: Session) -> list[User]:
         email = f"{local}@{DEMO_DOMAIN}"
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = create_user(session, data=UserCreate(email=email, name=name, role=role, area=area_code))
+            user = create_user(
+                session,
+                data=UserCreate(email=email, name=name, role=role, area=AreaCode(area_code) if area_code else None),
+            )
         users.append(user)
     return users
 

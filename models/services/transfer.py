@@ -151,7 +151,7 @@ def import_rows(
             report.rejected.append(RowError(line, None, str(row)))
             continue
         try:
-            item = schema.model_validate(row, strict=False)  # files hold text: "32", "true"
+            item = schema.model_validate(row, strict=False, context={"lenient": True})  # a file holds text: "32"
         except ValidationError as exc:
             report.rejected.extend(_errors(line, exc))
             continue

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import Role
-from models.schemas import EmployerCreate, EmployerRead, VacancyCreate, VacancyRead, VacancyUpdate
+from models.schemas import AreaCode, EmployerCreate, EmployerRead, VacancyCreate, VacancyRead, VacancyUpdate
 from models.services import Invalid, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Employer, User, Vacancy
@@ -74,7 +74,7 @@ def employer_read(emp: Employer) -> EmployerRead:
         name=emp.name,
         kvk_number=emp.kvk_number,
         sector=emp.sector,
-        area=emp.area.code,
+        area=AreaCode(emp.area.code),
         contact_name=emp.contact_name,
         contact_email=emp.contact_email,
         contact_phone=emp.contact_phone,
@@ -132,7 +132,7 @@ def vacancy_read(vac: Vacancy) -> VacancyRead:
         id=vac.id,
         external_id=vac.external_id,
         employer=employer_read(vac.employer),
-        area=vac.area.code,
+        area=AreaCode(vac.area.code),
         owner_email=vac.owner.email if vac.owner else None,
         created_at=vac.created_at,
         updated_at=vac.updated_at,
