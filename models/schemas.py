@@ -55,8 +55,14 @@ def _whole_number(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-Hours = Annotated[WholeNumber, Field(ge=0, le=60)]
+_WHOLE = BeforeValidator(_whole_number)
+# Bounds come before the validator, so that they stay JSON Schema bounds inside a union (``X | None``).
+WholeNumber = Annotated[int, _WHOLE]
+Hours = Annotated[int, Field(ge=0, le=60), _WHOLE]
+LadderStep = Annotated[int, Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work"), _WHOLE]
+TravelMinutes = Annotated[int, Field(gt=0, le=300), _WHOLE]
+Year = Annotated[int, Field(ge=1950, le=2100), _WHOLE]
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647), _WHOLE]
 ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 LICENCES = {"AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"}
 
@@ -95,7 +101,7 @@ class Experience(Strict):
 
     title: str = Field(min_length=1, max_length=200)
     years: StrictFloat = Field(ge=0, le=60)
-    last_year: WholeNumber | None = Field(default=None, ge=1950, le=2100)
+    last_year: Year | None = None
     uri: str | None = Field(default=None, max_length=200)
 
 
@@ -111,10 +117,18 @@ class PersonalData(Strict):
     birth_date: dt.date | None = None
 
 
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """A field that may be left out but not be null has no ``default: null`` in the schema."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", 0) is None and "anyOf" not in prop:
+            del prop["default"]
+
+
 class Patch(Strict):
     """A partial update: a field left out keeps its value; ``null`` is accepted only where the field may be
     empty (``NULLABLE``, documented as nullable), anywhere else it is a 422 naming the field."""
 
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_no_null_defaults)
     NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
@@ -148,11 +162,11 @@ class CandidateFields(Strict):
     own_transport: StrictBool = False
     travel_mode: TravelMode = TravelMode.bike
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: WholeNumber | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: TravelMinutes | None = None
     hours_min: Hours = 0
     hours_max: Hours = 40
     available_from: dt.date | None = None
-    ladder_step: WholeNumber = Field(ge=1, le=6, description="participatieladder step, 1 isolated … 6 paid work")
+    ladder_step: LadderStep
     jobcoach: StrictBool = False
     lks_eligible: StrictBool = False
     doelgroepregister: StrictBool = False
@@ -200,16 +214,16 @@ class CandidateUpdate(Patch):
     own_transport: StrictBool | SkipJsonSchema[None] = None
     travel_mode: TravelMode | SkipJsonSchema[None] = None
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
-    max_travel_minutes: WholeNumber | None = Field(default=None, gt=0, le=300)
+    max_travel_minutes: TravelMinutes | None = None
     hours_min: Hours | SkipJsonSchema[None] = None
     hours_max: Hours | SkipJsonSchema[None] = None
     available_from: dt.date | None = None
-    ladder_step: WholeNumber | SkipJsonSchema[None] = Field(default=None, ge=1, le=6)
+    ladder_step: LadderStep | SkipJsonSchema[None] = None
     jobcoach: StrictBool | SkipJsonSchema[None] = None
     lks_eligible: StrictBool | SkipJsonSchema[None] = None
     doelgroepregister: StrictBool | SkipJsonSchema[None] = None
     constraints: list[WorkConstraint] | SkipJsonSchema[None] = None
-    about: str | SkipJsonSchema[None] = Field(default=None, max_length=4000)
+    about: Annotated[str, Field(max_length=4000)] | SkipJsonSchema[None] = None
     personal: PersonalData | SkipJsonSchema[None] = None
 
 
@@ -245,9 +259,9 @@ class EmployerUpdate(Patch):
 
     NULLABLE = frozenset({"contact_email", "contact_name", "contact_phone", "kvk_number"})
 
-    name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
     kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
-    sector: str | SkipJsonSchema[None] = Field(default=None, max_length=100)
+    sector: Annotated[str, Field(max_length=100)] | SkipJsonSchema[None] = None
     area: AreaCode | SkipJsonSchema[None] = None
     contact_name: str | None = None
     contact_email: EmailStr | None = None
@@ -312,8 +326,8 @@ class VacancyUpdate(Patch):
 
     NULLABLE = frozenset({"closing_date", "driving_licence", "occupation", "start_date"})
 
-    title: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=200)
-    description: str | SkipJsonSchema[None] = Field(default=None, max_length=10000)
+    title: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
+    description: Annotated[str, Field(max_length=10000)] | SkipJsonSchema[None] = None
     occupation: Concept | None = None
     required_skills: list[Concept] | SkipJsonSchema[None] = None
     nice_skills: list[Concept] | SkipJsonSchema[None] = None
@@ -572,8 +586,8 @@ class VacancyChecked(VacancyRead):
 class MatchCreate(Strict):
     """Save a suggested pairing so people can act on it."""
 
-    candidate_id: WholeNumber = Field(ge=1, le=2_147_483_647)
-    vacancy_id: WholeNumber = Field(ge=1, le=2_147_483_647)
+    candidate_id: RowId
+    vacancy_id: RowId
 
 
 class MatchStatusChange(Strict):
@@ -620,7 +634,7 @@ class SubscriptionUpdate(Strict):
 
     active: StrictBool = True
     min_score: StrictFloat = Field(default=60.0, ge=0, le=100)
-    max_per_mail: WholeNumber = Field(default=20, ge=1, le=200)
+    max_per_mail: Annotated[int, Field(ge=1, le=200), _WHOLE] = 20
 
 
 class AuditRead(Strict):

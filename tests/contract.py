@@ -92,18 +92,21 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 
 def failures_of(report: Path) -> list[dict[str, Any]]:
-    """The failures in a schemathesis NDJSON event stream: check name, operation, message."""
+    """The failures in a schemathesis NDJSON event stream: check name, operation, message. Raises when the
+    stream holds no finished scenario at all (a run that tested nothing must not pass)."""
     found: list[dict[str, Any]] = []
+    scenarios = 0
     for line in report.read_text().splitlines():
         event = json.loads(line)
         for name, body in event.items():
             if name != "ScenarioFinished":
                 continue
+            scenarios += 1
             recorder = body.get("recorder", {})
             label = recorder.get("label", "")
             for checks in recorder.get("checks", {}).values():
                 for check in checks:
-                    if check.get("status") == "FAILURE":
+                    if str(check.get("status", "")).lower() == "failure":
                         failure = check.get("failure_info") or {}
                         found.append(
                             {
@@ -113,6 +116,8 @@ def failures_of(report: Path) -> list[dict[str, Any]]:
                                 "code": (failure.get("failure") or {}).get("code", ""),
                             }
                         )
+    if not scenarios:
+        raise RuntimeError(f"{report}: schemathesis finished no scenario")
     return found
 
 
@@ -161,7 +166,9 @@ def run_role(role: str, *, database: str, seconds: int, seed: int, workdir: Path
         from benchmarks.world import drop_database
 
         drop_database(env["WERKMATCH_DATABASE_URL"])
-    unique = {(f["operation"], f["check"], f["title"]): f for f in failures_of(report)} if report.exists() else {}
+    if not report.exists():
+        raise RuntimeError(f"schemathesis wrote no report; see {folder / 'schemathesis.txt'}")
+    unique = {(f["operation"], f["check"], f["title"]): f for f in failures_of(report)}
     return list(unique.values())
 
 
