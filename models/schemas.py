@@ -55,6 +55,14 @@ def _whole_number(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
+def _date_text(value: Any) -> Any:
+    """A date is written as text (``2026-11-24``), never as a number of seconds."""
+    if isinstance(value, bool | int | float):
+        raise ValueError("Input should be a date written as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_text)]
 _WHOLE = BeforeValidator(_whole_number)
 # Bounds come before the validator, so that they stay JSON Schema bounds inside a union (``X | None``).
 WholeNumber = Annotated[int, _WHOLE]
@@ -75,11 +83,32 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+NO_NUL = "^[^\\x00]*$"
+
+
+def _no_nul_in_schema(schema: dict[str, Any]) -> None:
+    """Say in the schema what the validator enforces: text holds no NUL character."""
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string" and "pattern" not in node and "enum" not in node and "format" not in node:
+                node["pattern"] = NO_NUL
+            for key in ("items", "anyOf", "oneOf", "allOf"):
+                if key in node:
+                    visit(node[key])
+        elif isinstance(node, list):
+            for item in node:
+                visit(item)
+
+    for prop in schema.get("properties", {}).values():
+        visit(prop)
+
+
 class Strict(BaseModel):
     """Base: unknown fields are errors, strings are stripped, text holds no NUL characters (PostgreSQL cannot
     store them); request schemas use strict booleans and numbers (``0`` is not ``false``, ``"1"`` not ``1``)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=_no_nul_in_schema)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -114,11 +143,12 @@ class PersonalData(Strict):
     phone: str | None = Field(default=None, max_length=32)
     street: str | None = Field(default=None, max_length=200)
     postcode_full: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
-    birth_date: dt.date | None = None
+    birth_date: Day | None = None
 
 
 def _no_null_defaults(schema: dict[str, Any]) -> None:
     """A field that may be left out but not be null has no ``default: null`` in the schema."""
+    _no_nul_in_schema(schema)
     for prop in schema.get("properties", {}).values():
         if prop.get("default", 0) is None and "anyOf" not in prop:
             del prop["default"]
@@ -165,7 +195,7 @@ class CandidateFields(Strict):
     max_travel_minutes: TravelMinutes | None = None
     hours_min: Hours = 0
     hours_max: Hours = 40
-    available_from: dt.date | None = None
+    available_from: Day | None = None
     ladder_step: LadderStep
     jobcoach: StrictBool = False
     lks_eligible: StrictBool = False
@@ -217,7 +247,7 @@ class CandidateUpdate(Patch):
     max_travel_minutes: TravelMinutes | None = None
     hours_min: Hours | SkipJsonSchema[None] = None
     hours_max: Hours | SkipJsonSchema[None] = None
-    available_from: dt.date | None = None
+    available_from: Day | None = None
     ladder_step: LadderStep | SkipJsonSchema[None] = None
     jobcoach: StrictBool | SkipJsonSchema[None] = None
     lks_eligible: StrictBool | SkipJsonSchema[None] = None
@@ -295,8 +325,8 @@ class VacancyFields(Strict):
     lks_suitable: StrictBool = False
     banenafspraak: StrictBool = False
     work_conditions: list[WorkCondition] = Field(default_factory=list)
-    start_date: dt.date | None = None
-    closing_date: dt.date | None = None
+    start_date: Day | None = None
+    closing_date: Day | None = None
     status: VacancyStatus = VacancyStatus.open
 
     @field_validator("driving_licence")
@@ -341,8 +371,8 @@ class VacancyUpdate(Patch):
     lks_suitable: StrictBool | SkipJsonSchema[None] = None
     banenafspraak: StrictBool | SkipJsonSchema[None] = None
     work_conditions: list[WorkCondition] | SkipJsonSchema[None] = None
-    start_date: dt.date | None = None
-    closing_date: dt.date | None = None
+    start_date: Day | None = None
+    closing_date: Day | None = None
     status: VacancyStatus | SkipJsonSchema[None] = None
 
 

@@ -10,6 +10,7 @@ from api.deps import CurrentUser, DbId, SessionDep, StoreDep
 from matcher.enums import OfferType
 from models.enums import MatchStatus
 from models.schemas import (
+    NO_NUL,
     AreaCode,
     CandidateSearch,
     ConceptSuggestion,
@@ -97,7 +98,7 @@ def search_candidates(
     session: SessionDep,
     user: CurrentUser,
     store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])],
+    q: Annotated[str, Query(min_length=2, max_length=200, pattern=NO_NUL, examples=["heftruck"])],
     area: AreaQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CandidateSearch:
@@ -110,7 +111,7 @@ def search_vacancies(
     session: SessionDep,
     user: CurrentUser,
     store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["schoonmaak Haren"])],
+    q: Annotated[str, Query(min_length=2, max_length=200, pattern=NO_NUL, examples=["schoonmaak Haren"])],
     area: AreaQ = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> VacancySearch:
@@ -122,7 +123,7 @@ def search_vacancies(
 def suggest_occupations(
     user: CurrentUser,
     store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["orderpicker"])],
+    q: Annotated[str, Query(min_length=2, max_length=200, pattern=NO_NUL, examples=["orderpicker"])],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[ConceptSuggestion]:
     """This service uses the ESCO classification of the European Commission."""
@@ -133,7 +134,7 @@ def suggest_occupations(
 def suggest_skills(
     user: CurrentUser,
     store: StoreDep,
-    q: Annotated[str, Query(min_length=2, max_length=200, examples=["heftruck"])],
+    q: Annotated[str, Query(min_length=2, max_length=200, pattern=NO_NUL, examples=["heftruck"])],
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> list[ConceptSuggestion]:
     """Dutch-labelled ESCO skills."""

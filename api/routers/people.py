@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentUser, DbId, SessionDep, SettingsDep, requires
 from models.enums import Role, SubscriptionKind
 from models.schemas import (
+    NO_NUL,
     AuditRead,
     SubscriptionRead,
     SubscriptionUpdate,
@@ -101,9 +102,9 @@ def admin_revoke_tokens(user_id: DbId, session: SessionDep, user: CurrentUser) -
 def audit(
     session: SessionDep,
     actor_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    action: str | None = None,
+    object_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    object_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
@@ -13,6 +14,7 @@ from models.services.subscriptions import unsubscribe
 
 router = APIRouter(tags=["people"], include_in_schema=True)
 
+Token = Annotated[str, Path(max_length=512, pattern=r"^[A-Za-z0-9_.-]+$", description="the signed link token")]
 _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Afmelden — werkmatch</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: Arial, sans-serif; max-width: 36em; margin: 2em auto; color: #1a1a1a;">
@@ -20,7 +22,7 @@ _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Afm
 
 
 @router.get("/afmelden/{token}", response_class=HTMLResponse, summary="Unsubscribe page (no login needed)")
-def unsubscribe_page(token: str) -> HTMLResponse:
+def unsubscribe_page(token: Token) -> HTMLResponse:
     """A confirmation page; link scanners that fetch it do not unsubscribe anyone."""
     body = (
         f"<p>Wil je geen e-mails met nieuwe matches meer ontvangen?</p>"
@@ -36,7 +38,7 @@ def unsubscribe_page(token: str) -> HTMLResponse:
     summary="Unsubscribe (one click, no login)",
     responses={404: {"description": "No such link (made with another key, or altered)", "content": {"text/html": {}}}},
 )
-def unsubscribe_post(token: str, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
+def unsubscribe_post(token: Token, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """Deactivates every nightly subscription of the user the link was made for."""
     try:
         user = unsubscribe(session, secret=settings.secret_key, token=token)
