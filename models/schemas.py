@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -75,6 +75,16 @@ ExternalId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 LICENCES = {"AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"}
 
 
+def _licence_case(value: Any, info: ValidationInfo) -> Any:
+    """Licence categories are upper case; a file being imported may write them in lower case."""
+    if isinstance(value, str) and (info.context or {}).get("lenient"):
+        return value.upper()
+    return value
+
+
+Licence = Annotated[Literal["AM", "A", "B", "BE", "C", "CE", "D", "DE", "T"], BeforeValidator(_licence_case)]
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -84,6 +94,7 @@ def _has_nul(value: Any) -> bool:
 
 
 NO_NUL = "^[^\\x00]*$"
+NONBLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # at least one character that is not white space (text is stripped)
 
 
 def _no_nul_in_schema(schema: dict[str, Any]) -> None:
@@ -92,7 +103,7 @@ def _no_nul_in_schema(schema: dict[str, Any]) -> None:
     def visit(node: Any) -> None:
         if isinstance(node, dict):
             if node.get("type") == "string" and "pattern" not in node and "enum" not in node and "format" not in node:
-                node["pattern"] = NO_NUL
+                node["pattern"] = NONBLANK if node.get("minLength", 0) >= 1 else NO_NUL
             for key in ("items", "anyOf", "oneOf", "allOf"):
                 if key in node:
                     visit(node[key])
@@ -188,7 +199,7 @@ class CandidateFields(Strict):
     startkwalificatie: StrictBool = False
     languages: list[str] = Field(default_factory=list, max_length=20)
     dutch_level: DutchLevel | None = None
-    driving_licences: list[str] = Field(default_factory=list, max_length=10)
+    driving_licences: list[Licence] = Field(default_factory=list, max_length=10)
     own_transport: StrictBool = False
     travel_mode: TravelMode = TravelMode.bike
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
@@ -206,10 +217,7 @@ class CandidateFields(Strict):
     @field_validator("driving_licences")
     @classmethod
     def _licences(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x.upper() not in LICENCES]
-        if bad:
-            raise ValueError(f"unknown driving licence categories: {', '.join(bad)}")
-        return sorted({x.upper() for x in v})
+        return sorted(set(v))
 
     @model_validator(mode="after")
     def _ranges(self) -> CandidateFields:
@@ -240,7 +248,7 @@ class CandidateUpdate(Patch):
     startkwalificatie: StrictBool | SkipJsonSchema[None] = None
     languages: list[str] | SkipJsonSchema[None] = None
     dutch_level: DutchLevel | None = None
-    driving_licences: list[str] | SkipJsonSchema[None] = None
+    driving_licences: list[Licence] | SkipJsonSchema[None] = None
     own_transport: StrictBool | SkipJsonSchema[None] = None
     travel_mode: TravelMode | SkipJsonSchema[None] = None
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
@@ -321,20 +329,13 @@ class VacancyFields(Strict):
     contract_type: ContractType = ContractType.none
     offer_type: OfferType = OfferType.paid_job
     education_level: EducationLevel = EducationLevel.none
-    driving_licence: str | None = None
+    driving_licence: Licence | None = None
     lks_suitable: StrictBool = False
     banenafspraak: StrictBool = False
     work_conditions: list[WorkCondition] = Field(default_factory=list)
     start_date: Day | None = None
     closing_date: Day | None = None
     status: VacancyStatus = VacancyStatus.open
-
-    @field_validator("driving_licence")
-    @classmethod
-    def _licence(cls, v: str | None) -> str | None:
-        if v is not None and v.upper() not in LICENCES:
-            raise ValueError(f"unknown driving licence category: {v}")
-        return v.upper() if v else None
 
     @model_validator(mode="after")
     def _ranges(self) -> VacancyFields:
@@ -367,7 +368,7 @@ class VacancyUpdate(Patch):
     contract_type: ContractType | SkipJsonSchema[None] = None
     offer_type: OfferType | SkipJsonSchema[None] = None
     education_level: EducationLevel | SkipJsonSchema[None] = None
-    driving_licence: str | None = None
+    driving_licence: Licence | None = None
     lks_suitable: StrictBool | SkipJsonSchema[None] = None
     banenafspraak: StrictBool | SkipJsonSchema[None] = None
     work_conditions: list[WorkCondition] | SkipJsonSchema[None] = None

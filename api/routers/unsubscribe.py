@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
+from api.problems import COMMON_RESPONSES
 from models.services import ServiceError
 from models.services.subscriptions import unsubscribe
 
@@ -21,7 +22,12 @@ _PAGE = """<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Afm
 <h1>Afmelden voor de e-mail met nieuwe matches</h1>{body}</body></html>"""
 
 
-@router.get("/afmelden/{token}", response_class=HTMLResponse, summary="Unsubscribe page (no login needed)")
+@router.get(
+    "/afmelden/{token}",
+    response_class=HTMLResponse,
+    summary="Unsubscribe page (no login needed)",
+    responses={422: COMMON_RESPONSES[422]},
+)
 def unsubscribe_page(token: Token) -> HTMLResponse:
     """A confirmation page; link scanners that fetch it do not unsubscribe anyone."""
     body = (
@@ -36,7 +42,10 @@ def unsubscribe_page(token: Token) -> HTMLResponse:
     "/afmelden/{token}",
     response_class=HTMLResponse,
     summary="Unsubscribe (one click, no login)",
-    responses={404: {"description": "No such link (made with another key, or altered)", "content": {"text/html": {}}}},
+    responses={
+        404: {"description": "No such link (made with another key, or altered)", "content": {"text/html": {}}},
+        422: COMMON_RESPONSES[422],
+    },
 )
 def unsubscribe_post(token: Token, request: Request, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
     """Deactivates every nightly subscription of the user the link was made for."""
