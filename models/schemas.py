@@ -7,6 +7,7 @@ import enum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -34,7 +35,22 @@ from matcher.enums import (
 )
 from models.enums import MatchStatus, Role, SubscriptionKind
 
-Postcode4 = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}$", examples=["9733"])]
+_POSTCODES = sorted(
+    pc for a in load_json("areas.json")["areas"] for w in a["wijken"] for pc, _lat, _lon in w["postcodes"]
+)
+
+
+def _gemeente_postcode(value: str) -> str:
+    if value not in _POSTCODES:
+        raise ValueError(f"postcode {value} is not a postcode of the gemeente")
+    return value
+
+
+Postcode4 = Annotated[
+    str,
+    Field(json_schema_extra={"enum": _POSTCODES}, examples=["9733"], description="a 4-digit postcode of the gemeente"),
+    AfterValidator(_gemeente_postcode),
+]
 AreaCode = enum.StrEnum(  # type: ignore[misc]
     "AreaCode", {a["code"].replace("-", "_"): a["code"] for a in load_json("areas.json")["areas"]}
 )
