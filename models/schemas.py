@@ -11,7 +11,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StrictBool,
     StrictFloat,
@@ -38,6 +37,18 @@ from models.enums import MatchStatus, Role, SubscriptionKind
 _POSTCODES = sorted(
     pc for a in load_json("areas.json")["areas"] for w in a["wijken"] for pc, _lat, _lon in w["postcodes"]
 )
+
+
+Email = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=254,
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+$",
+        examples=["coach.oost@demo.werkmatch.nl"],
+        description="an e-mail address (one @, no spaces); whether it is known is checked where it is used",
+    ),
+]
 
 
 def _gemeente_postcode(value: str) -> str:
@@ -166,7 +177,7 @@ class PersonalData(Strict):
 
     first_name: str = Field(min_length=1, max_length=100)
     last_name: str = Field(min_length=1, max_length=100)
-    email: EmailStr | None = None
+    email: Email | None = None
     phone: str | None = Field(default=None, max_length=32)
     street: str | None = Field(default=None, max_length=200)
     postcode_full: str | None = Field(default=None, pattern=r"^[1-9][0-9]{3} ?[A-Z]{2}$")
@@ -206,7 +217,7 @@ class CandidateFields(Strict):
 
     area: AreaCode = Field(description="gebied code", examples=["oost"])
     postcode: Postcode4
-    coach_email: EmailStr | None = None
+    coach_email: Email | None = None
     status: CandidateStatus = CandidateStatus.active
     desired_occupations: list[Concept] = Field(default_factory=list, max_length=20)
     skills: list[Concept] = Field(default_factory=list, max_length=100)
@@ -304,7 +315,7 @@ class EmployerCreate(Strict):
     sector: str = Field(default="", max_length=100)
     area: AreaCode
     contact_name: str | None = Field(default=None, max_length=200)
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: str | None = Field(default=None, max_length=32)
 
 
@@ -318,7 +329,7 @@ class EmployerUpdate(Patch):
     sector: Annotated[str, Field(max_length=100)] | SkipJsonSchema[None] = None
     area: AreaCode | SkipJsonSchema[None] = None
     contact_name: str | None = None
-    contact_email: EmailStr | None = None
+    contact_email: Email | None = None
     contact_phone: str | None = None
 
 
@@ -336,7 +347,7 @@ class VacancyFields(Strict):
     description: str = Field(default="", max_length=10000)
     area: AreaCode
     postcode: Postcode4
-    owner_email: EmailStr | None = None
+    owner_email: Email | None = None
     occupation: Concept | None = None
     required_skills: list[Concept] = Field(default_factory=list, max_length=50)
     nice_skills: list[Concept] = Field(default_factory=list, max_length=50)
@@ -407,7 +418,7 @@ class VacancyRead(VacancyFields):
 class UserCreate(Strict):
     """A new user."""
 
-    email: EmailStr
+    email: Email
     name: str = Field(min_length=1, max_length=200)
     role: Role
     area: AreaCode | None = None
