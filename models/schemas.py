@@ -90,6 +90,18 @@ def _date_text(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, BeforeValidator(_date_text)]
+
+
+def _moment_text(value: Any) -> Any:
+    """A moment is written as ISO 8601 text (``2026-11-24T12:00:00Z``), never as a number of seconds."""
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
+        raise ValueError("Input should be a date and time written as ISO 8601 (YYYY-MM-DDTHH:MM:SSZ)")
+    return value
+
+
+Moment = Annotated[dt.datetime, BeforeValidator(_moment_text)]
 _WHOLE = BeforeValidator(_whole_number)
 # Bounds come before the validator, so that they stay JSON Schema bounds inside a union (``X | None``).
 WholeNumber = Annotated[int, _WHOLE]

@@ -112,3 +112,10 @@ def test_a_database_that_is_away_answers_503_with_retry_after_and_writes_nothing
     _problem(res, 503)
     assert res.headers["retry-after"] == "2"
     assert api.get("coach.oost", f"/v1/candidates/{cid}").json()["hours_max"] == before
+
+
+@pytest.mark.parametrize("until", ["0.5", "1795528538", "-3"])
+def test_a_moment_in_the_query_is_iso_text_not_a_number_of_seconds(api, until):
+    problem = _problem(api.get("admin", f"/v1/audit?until={until}"))
+    assert problem["errors"][0]["pointer"] == "/query/until"
+    assert api.get("admin", "/v1/audit?until=2026-11-24T12:00:00Z&limit=1").status_code == 200

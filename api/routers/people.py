@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -12,6 +11,7 @@ from models.enums import Role, SubscriptionKind
 from models.schemas import (
     NO_NUL,
     AuditRead,
+    Moment,
     SubscriptionRead,
     SubscriptionUpdate,
     TokenCreate,
@@ -105,8 +105,8 @@ def audit(
     object_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     object_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     action: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[AuditRead]:
