@@ -39,12 +39,16 @@ _POSTCODES = sorted(
 )
 
 
+SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+"""The characters Python's ``str.strip()`` removes, spelled out: ``\\s`` differs between regex engines."""
+
+
 Email = Annotated[
     str,
     Field(
         min_length=3,
         max_length=254,
-        pattern=r"^[^@\s\x00]+@[^@\s\x00]+$",
+        pattern=f"^[^@\\x00{SPACE}]+@[^@\\x00{SPACE}]+$",
         examples=["coach.oost@demo.werkmatch.nl"],
         description="an e-mail address (one @, no spaces); whether it is known is checked where it is used",
     ),
@@ -133,7 +137,7 @@ def _has_nul(value: Any) -> bool:
 
 
 NO_NUL = "^[^\\x00]*$"
-NONBLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"  # at least one character that is not white space (text is stripped)
+NONBLANK = f"^[^\\x00]*[^{SPACE}\\x00][^\\x00]*$"  # at least one character that is not white space
 
 
 def _no_nul_in_schema(schema: dict[str, Any]) -> None:

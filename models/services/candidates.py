@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models.enums import Role
 from models.schemas import AreaCode, CandidateCreate, CandidateRead, CandidateUpdate, PersonalData
-from models.services import Invalid, NotFound, invalid_from
+from models.services import Conflict, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Candidate, CandidatePersonal, User, utcnow
 
@@ -45,7 +45,7 @@ def _coach(session: Session, email: str | None) -> int | None:
         return None
     user = session.scalar(select(User).where(User.email == email.lower()))
     if user is None or user.role != Role.coach:
-        raise Invalid(f"coach_email {email} is not a known coach", field="coach_email")
+        raise Conflict(f"coach_email {email} is not a known coach", field="coach_email")
     return user.id
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import Role
 from models.schemas import AreaCode, EmployerCreate, EmployerRead, VacancyCreate, VacancyRead, VacancyUpdate
-from models.services import Invalid, NotFound, invalid_from
+from models.services import Conflict, NotFound, invalid_from
 from models.services.areas import Geo
 from models.tables import Employer, User, Vacancy
 
@@ -51,7 +51,7 @@ def upsert_employer(session: Session, *, data: EmployerCreate, geo: Geo) -> Empl
     if data.kvk_number:
         other = session.scalar(select(Employer).where(Employer.kvk_number == data.kvk_number))
         if other is not None and (emp is None or other.id != emp.id):
-            raise Invalid(f"KvK number {data.kvk_number} belongs to employer {other.external_id}", field="kvk_number")
+            raise Conflict(f"KvK number {data.kvk_number} belongs to employer {other.external_id}", field="kvk_number")
     if emp is None:
         emp = Employer(external_id=data.external_id)
         session.add(emp)
@@ -86,7 +86,7 @@ def _owner(session: Session, email: str | None) -> int | None:
         return None
     user = session.scalar(select(User).where(User.email == email.lower()))
     if user is None or user.role != Role.employer_adviser:
-        raise Invalid(f"owner_email {email} is not a known employer adviser", field="owner_email")
+        raise Conflict(f"owner_email {email} is not a known employer adviser", field="owner_email")
     return user.id
 
 
