@@ -47,11 +47,12 @@ class Settings(BaseSettings):
     use_adapter: bool = Field(default=True, description="Apply the adapter; false gives the stage-1 base model")
     index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
     request_threads: int = Field(
-        default=8,
+        default=40,
         ge=1,
         le=200,
-        description="Requests a worker handles at once (the rest wait their turn): fewer threads contending for "
-        "Python's interpreter lock keeps latency even and leaves time for applying changes",
+        description="Requests a worker handles at once (anyio's thread pool). Keep it above the number of "
+        "concurrent clients on SQLite: a request's COMMIT needs a thread too, and with fewer threads than "
+        "requests waiting for SQLite's write lock the holder cannot commit (a 30 s stall, measured with 8)",
     )
     indexer_in_process: bool = Field(
         default=True,
