@@ -43,8 +43,12 @@ LOCK_SALT = ":werkmatch-indexer"
 LOG_KEEP = dt.timedelta(days=2)
 
 
-def _stamp(ts: dt.datetime | None) -> str:
+def version_stamp(ts: dt.datetime | None) -> str:
+    """A profile's ``updated_at`` as the text the index and the vector records compare (one definition)."""
     return ts.replace(tzinfo=None).isoformat(timespec="microseconds") if ts else ""
+
+
+_stamp = version_stamp
 
 
 def is_current(stored: vectorstore.StoredProfile | None, updated_at: dt.datetime | None, model_version: str) -> bool:

@@ -26,7 +26,7 @@ from matcher.textvectors import MissingVectors, TextVectors
 from models.db import session_scope
 from models.services import changes, vectorstore
 from models.services.areas import Geo
-from models.services.indexer import Indexer, is_current, vectors_of
+from models.services.indexer import Indexer, is_current, vectors_of, version_stamp
 from models.tables import Candidate, Vacancy
 
 log = logging.getLogger("werkmatch.index")
@@ -37,8 +37,7 @@ def _concepts(items: list[dict[str, Any]] | None) -> list[Concept]:
     return [Concept(i["label"], i.get("uri")) for i in items or [] if i.get("label")]
 
 
-def _stamp(ts: dt.datetime | None) -> str:
-    return ts.replace(tzinfo=None).isoformat(timespec="microseconds") if ts else ""
+_stamp = version_stamp
 
 
 def candidate_profile(c: Candidate, geo: Geo) -> CandidateProfile:

@@ -152,8 +152,7 @@ def issue_token(session: Session, *, actor: User, user_id: int, name: str, ttl_d
     target = get_user(session, user_id=user_id)
     token = create_token(session, user=target, name=name, ttl_days=ttl_days, created_by=actor)
     record(session, actor=actor, action="token.create", object_type="user", object_id=user_id)
-    stmt = select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(joinedload(ApiToken.user))
-    row = session.scalar(stmt)  # the token and its user in one round trip
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     assert row is not None
     return TokenCreated(token=token, expires_at=row.expires_at)
 
