@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -14,7 +15,6 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from api import problems, routers_meta, ui
 from api.auth import Authenticator, BearerTokenAuthenticator
@@ -86,6 +86,23 @@ def _load_store(app: FastAPI) -> None:
         app.state.loading = False
 
 
+def _exit_after(seconds: float, app: FastAPI) -> None:
+    """Shutting down (SIGTERM; the server gave requests in flight ``shutdown_grace_seconds`` and then cancelled
+    them): a request stuck in the database still holds a thread Python would wait for at exit, forever. End the
+    process after ``seconds`` if it is still here."""
+
+    def watchdog() -> None:
+        time.sleep(seconds)
+        log.error(
+            "exiting with requests still running",
+            extra={"extra_fields": {"requests": len(app.state.metrics.in_flight)}},
+        )
+        logging.shutdown()
+        os._exit(0)
+
+    threading.Thread(target=watchdog, name="werkmatch-exit", daemon=True).start()
+
+
 def _make_store(settings: Settings) -> EngineStore:
     from werkmatch.runtime import make_store
 
@@ -113,8 +130,11 @@ def create_app(
             threading.Thread(target=_load_store, args=(app,), name="werkmatch-engine-load", daemon=True).start()
         yield
         app.state.stop.set()
+        if app.state.exit_when_stuck:
+            _exit_after(settings.shutdown_grace_seconds + 5.0, app)
         if app.state.store is not None and preload:
-            await run_in_threadpool(app.state.store.save)
+            # its own thread: the request pool may be full of requests that will never finish
+            await anyio.to_thread.run_sync(app.state.store.save, limiter=anyio.CapacityLimiter(1))
 
     app = FastAPI(
         title="werkmatch",
@@ -127,12 +147,13 @@ def create_app(
         "classification of the European Commission.",
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings)
+    app.state.engine = make_engine(settings, serving=True)
     app.state.store = store
     app.state.store_factory = store_factory or _make_store
     app.state.loading = False
     app.state.stop = threading.Event()  # ends the indexer and follower threads at shutdown
     app.state.indexer = None
+    app.state.exit_when_stuck = False  # `werkmatch serve` (``serve_app``) ends a stuck process at shutdown
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
     app.state.metrics = Metrics()
     problems.install(app, html_errors=ui.error_response)
@@ -150,4 +171,12 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """The app as ``werkmatch serve`` runs it (uvicorn's factory): a process whose shutdown is stuck behind a
+    request that never finishes exits anyway (see ``_exit_after``)."""
+    app = create_app()
+    app.state.exit_when_stuck = True
     return app

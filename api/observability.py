@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -11,6 +12,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import RETRYABLE_HEADER
 
 log = logging.getLogger("werkmatch.access")
 
@@ -65,6 +68,16 @@ class Metrics:
         )
         self.index_size = Gauge("werkmatch_index_size", "Profiles in the index", ["kind"], registry=self.registry)
         self.model = Gauge("werkmatch_model_info", "Embedding model in use", ["version"], registry=self.registry)
+        self.retries = Counter(
+            "werkmatch_read_retries_total", "Reads run again after the database was away", registry=self.registry
+        )
+        self.in_flight: dict[int, float] = {}
+        """Requests being handled now: id → start (``time.monotonic``); ``/ready`` looks for stuck ones."""
+
+    def oldest_request_seconds(self, *, besides: int | None = None) -> float:
+        """How long the longest-running request (other than ``besides``) has been running, 0 when none."""
+        now = time.monotonic()
+        return max((now - t for key, t in list(self.in_flight.items()) if key != besides), default=0.0)
 
 
 SECURITY_HEADERS = [
@@ -79,6 +92,10 @@ SECURITY_HEADERS = [
 ]
 PERSONAL_PATHS = ("/ui", "/v1/")
 """Answers that may carry personal data are never stored by browsers or proxies."""
+READ_RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0)
+"""A read that met an unavailable database (a restart, a full pool) runs again after these pauses (3.75 s in
+all, longer than a PostgreSQL fast restart) before its 503 goes out; writes are never run twice."""
+RETRYABLE = RETRYABLE_HEADER.encode()
 
 
 class RequestMiddleware:
@@ -117,24 +134,41 @@ class RequestMiddleware:
 
         status = 500
         start = time.perf_counter()
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                out = message.setdefault("headers", [])
-                out.append((b"x-request-id", rid.encode()))
-                out.extend(SECURITY_HEADERS)
-                if scope["path"].startswith(PERSONAL_PATHS):
-                    out.append((b"cache-control", b"no-store"))
-            await send(message)
-
+        key = id(scope)
+        self.metrics.in_flight[key] = time.monotonic()
+        retry = scope["method"] in ("GET", "HEAD") and scope["path"] not in ("/health", "/ready")
+        attempts = len(READ_RETRY_DELAYS) + 1 if retry else 1
         try:
-            await self.app(scope, limited_receive, send_wrapper)
+            for attempt in range(attempts):
+                swallowed = False
+
+                async def send_wrapper(message: Message, last: bool = attempt == attempts - 1) -> None:
+                    nonlocal status, swallowed
+                    if message["type"] == "http.response.start":
+                        out = [(k, v) for k, v in message.get("headers", []) if k.lower() != RETRYABLE]
+                        if len(out) != len(message.get("headers", [])) and not last:
+                            swallowed = True  # a read the database was away for: run it again
+                            return
+                        status = message["status"]
+                        out.append((b"x-request-id", rid.encode()))
+                        out.extend(SECURITY_HEADERS)
+                        if scope["path"].startswith(PERSONAL_PATHS):
+                            out.append((b"cache-control", b"no-store"))
+                        message["headers"] = out
+                    elif swallowed:
+                        return
+                    await send(message)
+
+                await self.app(scope, limited_receive if attempt == 0 else _replay(receive), send_wrapper)
+                if not swallowed:
+                    break
+                self.metrics.retries.inc()
+                await asyncio.sleep(READ_RETRY_DELAYS[attempt])
         except _TooLarge:
             status = 413
             await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)
         finally:
+            self.metrics.in_flight.pop(key, None)
             elapsed = time.perf_counter() - start
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
@@ -159,6 +193,20 @@ class RequestMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+def _replay(receive: Receive) -> Receive:
+    """The request's (empty) body once more for a read that runs again, then the client's own messages."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return await receive()
+
+    return again
 
 
 async def _problem(send: Send, status: int, title: str, detail: str, rid: str) -> None:

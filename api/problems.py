@@ -54,6 +54,8 @@ DATABASE_UNAVAILABLE = (
     sa_exc.TimeoutError,
 )
 """Errors that say the database cannot be reached now (nothing was written): 503 with Retry-After."""
+RETRYABLE_HEADER = "x-werkmatch-retryable"
+"""Marks a 503 for the request middleware (a read it may run again); never sent to the client."""
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -156,15 +158,22 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
         extra = {"errors": [{"pointer": f"/{where}/{exc.field}", "detail": exc.detail}]} if exc.field else {}
         return problem(exc.status, _TITLES.get(exc.status, "Error"), exc.detail, **extra)
 
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
+        # Handled here, not by the catch-all below (Starlette re-raises those after answering, and the server
+        # then drops the client's keep-alive connection): a restart or a full pool costs one 503, not a socket.
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        resp = as_page(request, 503, "De database is even niet bereikbaar.") or problem(
+            503, "Service Unavailable", "the database is not available right now; try again shortly"
+        )
+        resp.headers["Retry-After"] = "2"
+        resp.headers[RETRYABLE_HEADER] = "database"  # the request middleware may retry a read, then drops this
+        return resp
+
+    for cls in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(cls, _database_unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, DATABASE_UNAVAILABLE):  # a restart, a lost connection, a full pool, a locked file
-            log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-            if (html := as_page(request, 503, "De database is even niet bereikbaar.")) is not None:
-                return html
-            resp = problem(503, "Service Unavailable", "the database is not available right now; try again shortly")
-            resp.headers["Retry-After"] = "2"
-            return resp
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if (html := as_page(request, 500, "")) is not None:
             return html

@@ -7,9 +7,10 @@ import os
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.pool import QueuePool
 
 from api.deps import SessionDep
-from api.problems import problem
+from api.problems import DATABASE_UNAVAILABLE, problem
 from models.schemas import AreaRead
 from models.services.areas import list_areas
 from werkmatch import __version__
@@ -29,9 +30,25 @@ def health() -> dict[str, str]:
     summary="Readiness: database, index and model loaded",
     responses={503: {"description": "not ready", "content": {"application/problem+json": {}}}},
 )
-def ready(request: Request, session: SessionDep) -> Response:
-    """Ready when the database answers and the engine (model and index) is loaded."""
-    session.execute(text("SELECT 1"))
+def ready(request: Request) -> Response:
+    """Ready when the database answers, a pooled connection is free, no request has been stuck longer than
+    ``stuck_request_seconds``, and the engine (model and index) is loaded. A load balancer takes a worker that
+    fails this out of rotation; its users would otherwise wait."""
+    settings = request.app.state.settings
+    stuck = request.app.state.metrics.oldest_request_seconds(besides=id(request.scope))
+    if stuck > settings.stuck_request_seconds:
+        return problem(503, "Service Unavailable", f"a request has been running for {stuck:.0f} s")
+    engine = request.app.state.engine
+    pool = engine.pool
+    if isinstance(pool, QueuePool) and pool.checkedout() >= pool.size() + max(pool._max_overflow, 0):
+        return problem(503, "Service Unavailable", f"all {pool.checkedout()} database connections are in use")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DATABASE_UNAVAILABLE:
+        resp = problem(503, "Service Unavailable", "the database does not answer")
+        resp.headers["Retry-After"] = "2"
+        return resp
     store = request.app.state.store
     if store is None:
         return problem(503, "Service Unavailable", "the model and index are still loading")

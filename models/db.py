@@ -11,14 +11,19 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, wait_seconds: float = 30.0) -> Engine:
     """Create an engine; SQLite gets foreign keys and a busy timeout. Sessions of every engine write the
-    change feed (``models.services.changes``)."""
+    change feed (``models.services.changes``).
+
+    ``wait_seconds`` bounds how long a statement waits for SQLite's write lock or a caller for a pooled
+    PostgreSQL connection; then it fails with an ``OperationalError``/``TimeoutError`` (the API answers 503).
+    Pooled connections are checked before use (``pool_pre_ping``), so a restarted database costs no request.
+    """
     from models.services.changes import install
 
     install()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_seconds})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -28,13 +33,15 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=wait_seconds
+    )
 
 
 @lru_cache
-def get_engine(url: str) -> Engine:
-    """Return one engine per URL for the process."""
-    return make_engine(url)
+def get_engine(url: str, *, pool_size: int = 10, wait_seconds: float = 30.0) -> Engine:
+    """Return one engine per URL (and pool settings) for the process."""
+    return make_engine(url, pool_size=pool_size, wait_seconds=wait_seconds)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -334,7 +334,15 @@ def serve(
         raise fail(str(exc)) from None
 
     # uvicorn's own access log would write query strings (search terms) to the log: the app logs requests itself
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, access_log=False)
+    uvicorn.run(
+        "api.main:serve_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        timeout_graceful_shutdown=int(get_settings().shutdown_grace_seconds),
+    )
 
 
 @app.command()

@@ -14,13 +14,16 @@ from models.db import get_engine, session_scope
 from werkmatch.settings import Settings, get_settings
 
 
-def engine(settings: Settings | None = None) -> Engine:
-    """The database engine named in the settings; the data folder is created for SQLite."""
+def engine(settings: Settings | None = None, *, serving: bool = False) -> Engine:
+    """The database engine named in the settings; the data folder is created for SQLite. A serving engine
+    (the API) waits ``database_wait_seconds`` for a connection or SQLite's write lock and then fails (503);
+    the CLI's waits 30 s (an import beside a busy API)."""
     settings = settings or get_settings()
     url = settings.resolved_database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return get_engine(url)
+    wait = settings.database_wait_seconds if serving else 30.0
+    return get_engine(url, pool_size=settings.database_pool_size, wait_seconds=wait)
 
 
 @contextmanager

@@ -59,6 +59,25 @@ class Settings(BaseSettings):
         description="`werkmatch serve` runs the indexer in-process (one worker at a time does the work); set "
         "false when a separate `werkmatch worker` process indexes",
     )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections a worker keeps open (PostgreSQL); as many more on demand"
+    )
+    database_wait_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=120,
+        description="How long a request waits for a pooled connection (PostgreSQL) or SQLite's write lock before "
+        "it answers 503 with Retry-After",
+    )
+    stuck_request_seconds: float = Field(
+        default=30.0, gt=0, description="/ready fails while a request has been running longer than this"
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="After SIGTERM, requests in flight get this long to finish; then the worker exits anyway",
+    )
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = _DEV_SECRET
     smtp_host: str = "127.0.0.1"
