@@ -10,13 +10,14 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import problems, routers_meta, ui
+from api import links, problems, routers_meta, ui
 from api.auth import Authenticator, BearerTokenAuthenticator
 from api.deps import start_follower, start_indexer
 from api.observability import Metrics, RequestMiddleware, setup_logging
@@ -171,6 +172,14 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = links.add_links(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

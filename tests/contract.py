@@ -13,16 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+from tests.serving import free_port, serve, server_env, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLES = {
@@ -33,12 +30,6 @@ ROLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _world(folder: Path, database: str, email: str) -> tuple[dict[str, str], str]:
     """A demo database (SQLite file or PostgreSQL schema) and a token for ``email``; the server's env."""
     from benchmarks.world import database_url
@@ -46,7 +37,6 @@ def _world(folder: Path, database: str, email: str) -> tuple[dict[str, str], str
     from models.migrate import upgrade
     from models.services.demo import load_demo
     from models.services.users import create_token, get_user_by_email
-    from werkmatch.settings import Settings
 
     url = database_url(folder, database)
     eng = make_engine(url)
@@ -55,40 +45,7 @@ def _world(folder: Path, database: str, email: str) -> tuple[dict[str, str], str
         load_demo(s, candidates=60, vacancies=30, seed=5)
         token = create_token(s, user=get_user_by_email(s, email=email), name="schemathesis")
     eng.dispose()
-    cache = Settings().data_dir / "cache"
-    if cache.is_dir():
-        shutil.copytree(cache, folder / "cache", dirs_exist_ok=True)
-    base = Settings()
-    env = os.environ | {
-        "WERKMATCH_DATABASE_URL": url,
-        "WERKMATCH_DATA_DIR": str(folder),
-        "WERKMATCH_ESCO_DIR": str(base.esco_dir),
-        "WERKMATCH_MODEL_DIR": str(base.resolved_model_dir),
-        "HF_HUB_OFFLINE": "1",
-    }
-    return env, token
-
-
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("werkmatch serve exited")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=5).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("werkmatch serve did not become ready")
+    return server_env(url, folder), token
 
 
 def failures_of(report: Path) -> list[dict[str, Any]]:
@@ -126,10 +83,11 @@ def run_role(role: str, *, database: str, seconds: int, seed: int, workdir: Path
     folder = workdir / f"{database}-{role}"
     folder.mkdir(parents=True)
     env, token = _world(folder, database, ROLES[role])
-    port = _free_port()
-    proc = _serve(env, port)
+    port = free_port()
+    proc = serve(env, port)
     report = folder / "events.ndjson"
     try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
         subprocess.run(
             [
                 str(Path(sys.executable).with_name("schemathesis")),
@@ -158,11 +116,7 @@ def run_role(role: str, *, database: str, seconds: int, seed: int, workdir: Path
             check=False,
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, 30)
         from benchmarks.world import drop_database
 
         drop_database(env["WERKMATCH_DATABASE_URL"])

@@ -119,3 +119,38 @@ def test_a_moment_in_the_query_is_iso_text_not_a_number_of_seconds(api, until):
     problem = _problem(api.get("admin", f"/v1/audit?until={until}"))
     assert problem["errors"][0]["pointer"] == "/query/until"
     assert api.get("admin", "/v1/audit?until=2026-11-24T12:00:00Z&limit=1").status_code == 200
+
+
+def test_the_openapi_document_links_created_resources_to_the_operations_on_them(api):
+    """Clients and stateful testers chain create → read → update → delete through the document's links."""
+    doc = api.http.get("/openapi.json").json()
+    by_id = {op["operationId"]: (path, m) for path, ops in doc["paths"].items() for m, op in ops.items()}
+    created = doc["paths"]["/v1/candidates"]["post"]["responses"]["201"]["links"]
+    chained = {by_id[link["operationId"]] for link in created.values()}
+    assert {
+        ("/v1/candidates/{candidate_id}", "get"),
+        ("/v1/candidates/{candidate_id}", "patch"),
+        ("/v1/candidates/{candidate_id}", "delete"),
+    } <= chained
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            for status, response in op["responses"].items():
+                for name, link in response.get("links", {}).items():
+                    target_path, _ = by_id[link["operationId"]]
+                    for param, expression in link.get("parameters", {}).items():
+                        assert "{" + param + "}" in target_path, (path, status, name)
+                        assert expression.startswith("$response.body#/")
+    saved = doc["paths"]["/v1/candidates/{candidate_id}/matches"]["get"]["responses"]["200"]["links"]["SaveBestMatch"]
+    assert by_id[saved["operationId"]] == ("/v1/matches", "post")
+
+
+def test_links_point_at_real_ids(api):
+    """Following a link from a created candidate reaches that candidate."""
+    doc = api.http.get("/openapi.json").json()
+    link = doc["paths"]["/v1/candidates"]["get"]["responses"]["200"]["links"]["GetCandidate"]
+    listed = api.get("coach.oost", "/v1/candidates?limit=1").json()
+    pointer = link["parameters"]["candidate_id"].removeprefix("$response.body#")
+    value = listed
+    for part in pointer.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    assert api.get("coach.oost", f"/v1/candidates/{value}").json()["id"] == value

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,28 +11,9 @@ from models.db import make_engine, session_scope
 from models.migrate import upgrade
 from models.services.demo import load_demo
 from models.services.users import create_token, get_user_by_email
-from werkmatch.settings import Settings
+from tests.serving import free_port, serve, server_env, stop, wait_ready
 
 pytestmark = pytest.mark.slow  # each process loads the real model
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], seconds: float = 600) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the server process died"
-        try:
-            if httpx.get(base + "/ready", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{base} not ready in {seconds} s")
 
 
 def _until(check, seconds: float) -> float:
@@ -53,37 +28,19 @@ def _until(check, seconds: float) -> float:
 def test_a_change_through_one_worker_is_ranked_by_the_other(tmp_path, esco_dir, model_dir):
     data = tmp_path / "data"
     data.mkdir()
-    cache = Settings().data_dir / "cache"
-    if cache.is_dir():  # the ESCO label vectors, built once per machine
-        shutil.copytree(cache, data / "cache")
     url = f"sqlite:///{tmp_path / 'two.db'}"
     eng = make_engine(url)
     upgrade(eng)
     with session_scope(eng) as s:
         load_demo(s, candidates=30, vacancies=10, seed=3)
         token = create_token(s, user=get_user_by_email(s, email="coach.oost@demo.werkmatch.nl"))
-    env = os.environ | {
-        "WERKMATCH_DATABASE_URL": url,
-        "WERKMATCH_DATA_DIR": str(data),
-        "WERKMATCH_ESCO_DIR": str(esco_dir),
-        "WERKMATCH_MODEL_DIR": str(model_dir),
-        "HF_HUB_OFFLINE": "1",
-    }
-    ports = [_free_port(), _free_port()]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "werkmatch.cli", "serve", "--port", str(p)],
-            env=env,
-            cwd=Path(__file__).resolve().parents[1],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
+    env = server_env(url, data) | {"WERKMATCH_ESCO_DIR": str(esco_dir), "WERKMATCH_MODEL_DIR": str(model_dir)}
+    ports = [free_port(), free_port()]
+    procs = [serve(env, p) for p in ports]
     a, b = (httpx.Client(base_url=f"http://127.0.0.1:{p}", headers={"Authorization": f"Bearer {token}"}) for p in ports)
     try:
         for p, proc in zip(ports, procs, strict=True):
-            _wait_ready(f"http://127.0.0.1:{p}", proc)
+            wait_ready(f"http://127.0.0.1:{p}", proc)
         body = {
             "external_id": "two-workers-1",
             "area": "oost",
@@ -121,7 +78,5 @@ def test_a_change_through_one_worker_is_ranked_by_the_other(tmp_path, esco_dir, 
         a.close()
         b.close()
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
+            stop(proc)
         eng.dispose()
