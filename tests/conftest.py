@@ -338,7 +338,10 @@ def make_api(api_env, tmp_path_factory):
     from werkmatch.settings import Settings
 
     settings = Settings(
-        database_url=api_env["url"], data_dir=tmp_path_factory.mktemp("api-data"), max_body_bytes=200_000
+        database_url=api_env["url"],
+        data_dir=tmp_path_factory.mktemp("api-data"),
+        max_body_bytes=200_000,
+        search_floor=0 if FAKE_EMBEDDER else 10,  # the fake embedder's similarities all calibrate to 0
     )
     app = create_app(settings, store=api_env["store"], preload=False)
     client = TestClient(app, raise_server_exceptions=False)

@@ -63,7 +63,7 @@ def test_a_coach_finds_the_same_clients_in_the_api_and_the_ui(api):
     api_ids = [i["candidate"]["id"] for i in found]
     assert api_ids and set(api_ids) <= own
     page = _ui(api, "coach.oost").get("/ui/zoeken", params={"q": "magazijn medewerker"}).text
-    ui_ids = [int(x) for x in re.findall(r"Kandidaat #(\d+)", page)]
+    ui_ids = [int(x) for x in re.findall(r"data-candidate-id=\"(\d+)\"", page)]
     assert ui_ids == api_ids
 
 

@@ -113,7 +113,7 @@ def test_adviser_opens_a_vacancy_sees_anonymised_candidates_and_proposes_one(bro
     assert "Aanwezige vaardigheden" in body and "Voorwaarden" in body
     _shot(page, "adviseur-vacature-kandidaten")
     first = cards.first
-    cid = int(first.locator("h3").inner_text().split("#")[1].split()[0])
+    cid = int(first.get_attribute("data-candidate-id"))
     first.get_by_role("button", name="Voorstellen").click()
     page.wait_for_load_state()
     assert "voorgesteld" in page.locator("[role=status]").inner_text()

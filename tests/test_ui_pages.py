@@ -71,7 +71,7 @@ def test_vacancy_page_shows_anonymised_candidates_to_an_adviser(api):
         }
     res = c.get(f"/ui/vacatures/{vid}?min=0&gebied=")
     assert res.status_code == 200 and "Passende kandidaten" in res.text
-    assert "Kandidaat #" in res.text and "Voorwaarden" in res.text
+    assert "(geanonimiseerd)" in res.text and "Voorwaarden" in res.text
     assert not any(n in res.text for n in hidden)
 
 

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         le=300,
         description="After SIGTERM, requests in flight get this long to finish; then the worker exits anyway",
     )
+    search_floor: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        description="The web UI's search shows no hit scored under this (0–100): 'niets gevonden' rather than "
+        "twenty unrelated results",
+    )
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = _DEV_SECRET
     smtp_host: str = "127.0.0.1"

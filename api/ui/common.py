@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any, TypeVar
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
+from data import load_json
 from matcher.labels import (
     CANDIDATE_STATUS_NL,
     EDUCATION_NL,
@@ -41,6 +43,7 @@ COOKIE = "wm_sessie"
 LOGIN_COOKIE = "wm_inlog"
 SESSION_SECONDS = sessions.SESSION_HOURS * 3600  # the cookie lives as long as the server-side session
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
+templates.env.globals["gebied_naam"] = lambda code: gebied(code)
 LABELS = {
     "role_nl": ROLE_NL,
     "offer_nl": OFFER_NL,
@@ -64,6 +67,40 @@ ERROR_MESSAGES = {
     500: "Er ging iets mis aan onze kant. Probeer het later opnieuw; blijft het gebeuren, meld het dan bij de "
     "beheerder.",
 }
+
+
+THRESHOLD = 30
+"""Rankings hide pairs scored under this by default ("n onder de drempel", one click shows them)."""
+PAGE_STEP = 20
+"""A ranking shows this many at a time ("meer" adds as many)."""
+MAX_SHOWN = 100
+
+
+def filter_link(path: str, filters: dict[str, Any]) -> Callable[..., str]:
+    """``link(**changes)``: the page's address with its filters, some changed (for "toon ook", "meer")."""
+
+    def link(**changes: Any) -> str:
+        params: dict[str, Any] = {}
+        for key, value in (filters | changes).items():
+            if isinstance(value, bool):
+                if value:
+                    params[key] = "1"
+            else:
+                params[key] = value
+        return f"{path}?{urlencode(params)}"
+
+    return link
+
+
+@lru_cache(maxsize=1)
+def area_name_table() -> dict[str, str]:
+    """Gebied names as people write them, by code (from the gemeente's list the database is seeded from)."""
+    return {a["code"]: a["name"] for a in load_json("areas.json")["areas"]}
+
+
+def gebied(code: str | None) -> str:
+    """A gebied's name for a page (``ten-boer`` → ``Ten Boer``)."""
+    return area_name_table().get(code or "", code or "")
 
 
 class Redirect(Exception):

@@ -10,10 +10,14 @@ from sqlalchemy.orm import Session
 
 from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
+    MAX_SHOWN,
+    PAGE_STEP,
+    THRESHOLD,
     UiUser,
     areas_and_names,
     attempt,
     check_csrf,
+    filter_link,
     lines,
     page,
     redirect_with,
@@ -215,17 +219,20 @@ def vacancy_page(
     user: UiUser,
     store: StoreDep,
     gebied: str | None = None,
-    min: Annotated[float, Query(ge=0, le=100)] = 0,
+    min: Annotated[float, Query(ge=0, le=100)] = THRESHOLD,
     ladder: str | None = None,
     harde: str | None = None,
+    toon: Annotated[int, Query(ge=PAGE_STEP, le=MAX_SHOWN)] = PAGE_STEP,
 ) -> HTMLResponse:
-    """A vacancy with its ranked candidates (anonymised until consent) and the actions."""
+    """A vacancy with its ranked candidates (anonymised until consent), what the filters hide, and the actions."""
     vac = vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id)
     areas, names = areas_and_names(session)
     first_visit = "min" not in request.query_params
     if gebied is None and user.role in (Role.employer_adviser, Role.jobhunter):
         gebied = _own_area_code(session, user)
     use_ladder = first_visit or ladder == "1"
+    filters = {"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1", "toon": toon}
+    hidden: rankings.Hidden | None = None
     try:
         ranked = rankings.rank_candidates(
             session,
@@ -236,10 +243,20 @@ def vacancy_page(
             min_score=min,
             ladder_filter=use_ladder,
             include_ineligible=harde == "1",
-            limit=20,
+            limit=toon,
             reason=f"ranking voor vacature {vacancy_id} (UI)",
         )
         items, pending = list(ranked.items), False
+        hidden = rankings.hidden_candidates(
+            session,
+            store=store,
+            user=user,
+            vacancy_id=vacancy_id,
+            threshold=min or THRESHOLD,
+            areas=[gebied] if gebied else None,
+            ladder_filter=use_ladder,
+            include_ineligible=harde == "1",
+        )
     except rankings.NotIndexed:
         items, pending = [], True
     can_edit = user.role == Role.employer_adviser and _own_area_code(session, user) == vac.area
@@ -253,5 +270,8 @@ def vacancy_page(
         area_names=names,
         can_edit=can_edit,
         pending=pending,
-        f={"gebied": gebied or "", "min": int(min), "ladder": use_ladder, "harde": harde == "1"},
+        hidden=hidden,
+        f=filters,
+        link=filter_link(f"/ui/vacatures/{vacancy_id}", filters),
+        more=len(items) == toon and toon < MAX_SHOWN,
     )

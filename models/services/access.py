@@ -120,6 +120,12 @@ def works_on_pair(user: User, cand: Candidate, vac: Vacancy) -> bool:
     return False
 
 
+def proposes_from_own_area(user: User) -> bool:
+    """Whether the user proposes found candidates to the vacancies of their own gebied (advisers and
+    jobhunters; a coach proposes vacancies to their own clients from the client's page)."""
+    return user.role in (Role.employer_adviser, Role.jobhunter) and user.area_id is not None
+
+
 def require_works_on_pair(user: User, cand: Candidate, vac: Vacancy, *, what: str) -> None:
     """NotFound (so its existence does not leak) unless the user works on this pair."""
     if not works_on_pair(user, cand, vac):

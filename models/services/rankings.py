@@ -13,7 +13,8 @@ A profile the engine has not indexed yet answers :class:`NotIndexed` (409) every
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -228,6 +229,7 @@ def search_candidates(
     q: str,
     areas: Sequence[str] | None = None,
     limit: int = 20,
+    min_score: float = 0.0,
     reason: str | None = None,
 ) -> CandidateSearch:
     """Free-text search over the candidates in the user's scope (coaches: own clients); audited."""
@@ -238,6 +240,7 @@ def search_candidates(
     vector = store.engine.encode_query(q)  # the one encoding a request does: outside any lock
     with store.reading():
         hits: list[SearchHit] = store.engine.search_candidates(vector, k=limit, areas=codes, allowed=scope)
+    hits = [h for h in hits if h.score >= min_score]  # before the audit: only what is shown counts as a view
     cands = _load_candidates(session, [h.id for h in hits])
     items = []
     for h in hits:
@@ -256,18 +259,140 @@ def search_candidates(
 
 
 def search_vacancies(
-    session: Session, *, store: EngineStore, q: str, areas: Sequence[str] | None = None, limit: int = 20
+    session: Session,
+    *,
+    store: EngineStore,
+    q: str,
+    areas: Sequence[str] | None = None,
+    limit: int = 20,
+    min_score: float = 0.0,
 ) -> VacancySearch:
     """Free-text search over open vacancies, by meaning rather than only by words."""
     codes = _area_codes(Geo.of(session), areas)
     session.flush()
     vector = store.engine.encode_query(q)
     with store.reading():
-        hits = store.engine.search_vacancies(vector, k=limit, areas=codes)
+        hits = [h for h in store.engine.search_vacancies(vector, k=limit, areas=codes) if h.score >= min_score]
     vacs = _load_vacancies(session, [h.id for h in hits])
     return VacancySearch(
         query=q, items=[VacancyHit(score=h.score, vacancy=vacancy_read(vacs[h.id])) for h in hits if h.id in vacs]
     )
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """What a ranking's filters leave out, counted among the best the engine considered (a count, never who):
+    the page says so and offers to widen the filter."""
+
+    below_threshold: int
+    """Considered with the filters as set, but scored under the threshold."""
+    other_areas: int
+    """Scored at or above the threshold, but in another gebied."""
+    ladder: int
+    """Scored at or above the threshold, but left out by the participatieladder filter."""
+    ineligible: int
+    """Scored at or above the threshold, but failing a hard requirement."""
+
+
+HINT_DEPTH = 100
+"""How deep the counts of ``Hidden`` look (the best this many with each filter widened)."""
+
+
+def _hidden(
+    rank: Callable[..., list[MatchResult]],
+    key: Callable[[MatchResult], int],
+    *,
+    threshold: float,
+    areas: list[str] | None,
+    ladder_filter: bool,
+    include_ineligible: bool,
+) -> Hidden:
+    """Count what each filter hides (``rank`` is the engine's ranking with everything but the filters bound;
+    called with the store's read lock held: computation only)."""
+
+    def strong(**widened: object) -> set[int]:
+        filters: dict[str, object] = {
+            "areas": areas,
+            "ladder_filter": ladder_filter,
+            "include_ineligible": include_ineligible,
+        }
+        return {key(r) for r in rank(k=HINT_DEPTH, min_score=threshold, **(filters | widened))}
+
+    considered = rank(
+        k=HINT_DEPTH, areas=areas, min_score=0.0, ladder_filter=ladder_filter, include_ineligible=include_ineligible
+    )
+    shown = {key(r) for r in considered if r.score >= threshold}
+    return Hidden(
+        below_threshold=sum(1 for r in considered if r.score < threshold),
+        other_areas=len(strong(areas=None) - shown) if areas else 0,
+        ladder=len(strong(ladder_filter=False) - shown) if ladder_filter else 0,
+        ineligible=len(strong(include_ineligible=True) - shown) if not include_ineligible else 0,
+    )
+
+
+def hidden_candidates(
+    session: Session,
+    *,
+    store: EngineStore,
+    user: User,
+    vacancy_id: int,
+    threshold: float,
+    areas: Sequence[str] | None = None,
+    ladder_filter: bool = True,
+    include_ineligible: bool = False,
+) -> Hidden:
+    """How many candidates (in the user's scope) each filter of a vacancy's ranking hides; nothing is shown, so
+    nothing is audited."""
+    get_vacancy(session, vacancy_id=vacancy_id)
+    codes = _area_codes(Geo.of(session), areas)
+    scope = _scope(session, user)
+    session.flush()
+    with store.reading():
+        _require_indexed(store, vacancy_id=vacancy_id)
+
+        def rank(**kw: object) -> list[MatchResult]:
+            return store.engine.rank_candidates(vacancy_id, allowed=scope, **kw)  # type: ignore[arg-type]
+
+        return _hidden(
+            rank,
+            lambda r: r.candidate_id,
+            threshold=threshold,
+            areas=codes,
+            ladder_filter=ladder_filter,
+            include_ineligible=include_ineligible,
+        )
+
+
+def hidden_vacancies(
+    session: Session,
+    *,
+    store: EngineStore,
+    user: User,
+    candidate_id: int,
+    threshold: float,
+    areas: Sequence[str] | None = None,
+    ladder_filter: bool = True,
+    include_ineligible: bool = False,
+) -> Hidden:
+    """How many vacancies each filter of a candidate's ranking hides (the user must be allowed to see the
+    candidate)."""
+    candidate_view(user, get_candidate(session, candidate_id=candidate_id))  # NotFound when out of scope
+    codes = _area_codes(Geo.of(session), areas)
+    session.flush()
+    with store.reading():
+        _require_indexed(store, candidate_id=candidate_id)
+
+        def rank(**kw: object) -> list[MatchResult]:
+            return store.engine.rank_vacancies(candidate_id, **kw)  # type: ignore[arg-type]
+
+        return _hidden(
+            rank,
+            lambda r: r.vacancy_id,
+            threshold=threshold,
+            areas=codes,
+            ladder_filter=ladder_filter,
+            include_ineligible=include_ineligible,
+        )
 
 
 def score_pair(session: Session, *, store: EngineStore, candidate_id: int, vacancy_id: int) -> MatchResult:
@@ -290,7 +415,10 @@ def suggest_concepts(*, store: EngineStore, kind: str, q: str, limit: int) -> li
 
 
 __all__ = [
+    "Hidden",
     "NotIndexed",
+    "hidden_candidates",
+    "hidden_vacancies",
     "rank_candidates",
     "rank_vacancies",
     "score_pair",
