@@ -176,7 +176,7 @@ class Concept(Strict):
     """A free-text label, optionally normalised to an ESCO concept URI."""
 
     label: str = Field(min_length=1, max_length=200, examples=["orderpicker"])
-    uri: str | None = Field(default=None, max_length=200, pattern=r"^http://data\.europa\.eu/esco/")
+    uri: str | None = Field(default=None, max_length=200, pattern=r"^http://data\.europa\.eu/esco/[^\x00]*$")
 
 
 class Experience(Strict):

@@ -154,3 +154,17 @@ def test_links_point_at_real_ids(api):
     for part in pointer.strip("/").split("/"):
         value = value[int(part)] if isinstance(value, list) else value[part]
     assert api.get("coach.oost", f"/v1/candidates/{value}").json()["id"] == value
+
+
+def test_an_esco_uri_with_a_nul_character_is_refused_and_the_schema_says_so(api):
+    """Was: the schema allowed any text after the ESCO prefix, the code refused a NUL (ST202, found by the
+    schemathesis CLI at 180 s)."""
+    import re
+
+    doc = api.http.get("/openapi.json").json()
+    pattern = doc["components"]["schemas"]["Concept"]["properties"]["uri"]["anyOf"][0]["pattern"]
+    bad = "http://data.europa.eu/esco/skill/\x00x"
+    assert re.search(pattern, bad) is None
+    assert re.search(pattern, "http://data.europa.eu/esco/skill/abc")
+    cid = _own_client(api)
+    _problem(api.patch("coach.oost", f"/v1/candidates/{cid}", json={"skills": [{"label": "x", "uri": bad}]}))
