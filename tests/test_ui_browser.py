@@ -88,9 +88,20 @@ def test_each_role_signs_in_and_lands_on_its_work(browser, server, api, who, lan
     page.close()
 
 
-def test_adviser_opens_a_vacancy_sees_anonymised_candidates_and_proposes_one(browser, server, api):
+def _open_first_vacancy_city_wide(page):
+    page.locator("table.wm-table a").first.click()
+    page.wait_for_load_state()
+    widen = page.get_by_role("link", name="Toon de hele stad")
+    if widen.count():
+        widen.click()  # "n sterke kandidaten in andere gebieden"
+    else:
+        page.get_by_label("Gebied").select_option("")
+        page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_load_state()
+
+
+def test_adviser_widens_to_the_city_and_proposes_the_best_candidate_in_place(browser, server, api):
     with Session(api.env["engine"]) as s:
-        area_id = s.scalar(select(Vacancy.area_id).join(Vacancy.area).where(Vacancy.status == "open").limit(1))
         hidden = {
             f"{p.first_name} {p.last_name}"
             for p in s.scalars(
@@ -101,27 +112,59 @@ def test_adviser_opens_a_vacancy_sees_anonymised_candidates_and_proposes_one(bro
         }
     page = _sign_in(browser, server, api, "adviseur.west")
     _shot(page, "adviseur-vacatures")
-    page.locator("table.wm-table a").first.click()
-    page.wait_for_load_state()
-    page.get_by_label("Gebied").select_option("")
-    page.get_by_role("button", name="Toepassen").click()
-    page.wait_for_load_state()
-    cards = page.locator("section.wm-card")
+    _open_first_vacancy_city_wide(page)
+    cards = page.locator("section.wm-card[data-card]")
+    if cards.count() == 0:  # under the threshold everywhere: show those too
+        page.get_by_label("Minimale score").fill("0")
+        page.get_by_role("button", name="Toepassen").click()
+        page.wait_for_load_state()
     assert cards.count() > 0
     body = page.content()
     assert not any(n in body for n in hidden), "a name was shown before consent"
-    assert "Aanwezige vaardigheden" in body and "Voorwaarden" in body
+    assert "Aanwezige vaardigheden" in body and "Voorwaarden" in body and "Wat betekent deze score?" in body
     _shot(page, "adviseur-vacature-kandidaten")
     first = cards.first
     cid = int(first.get_attribute("data-candidate-id"))
+    page.evaluate("window.stillHere = true")
     first.get_by_role("button", name="Voorstellen").click()
-    page.wait_for_load_state()
-    assert "voorgesteld" in page.locator("[role=status]").inner_text()
+    card = page.locator(f"#kaart-{cid}")
+    card.locator(".wm-card-note").wait_for(timeout=10_000)
+    assert "Voorgesteld" in card.locator(".wm-card-note").inner_text()
+    assert page.evaluate("window.stillHere === true"), "the page was not reloaded"
+    assert page.evaluate("document.activeElement.id") == f"kaart-{cid}", "focus stays on the card"
+    assert "Voorgelegd aan kandidaat" in card.locator(".wm-state").inner_text()
+    assert card.get_by_role("button", name="Voorstellen").count() == 0, "the card shows its new state"
     with Session(api.env["engine"]) as s:
-        status = s.scalar(select(Match.status).where(Match.candidate_id == cid).order_by(Match.updated_at.desc()))
+        vid = int(page.url.split("/ui/vacatures/")[1].split("?")[0])
+        status = s.scalar(select(Match.status).where(Match.candidate_id == cid, Match.vacancy_id == vid))
     assert str(status) in ("proposed_to_candidate", "MatchStatus.proposed_to_candidate")
+    _shot(page, "adviseur-voorgesteld-op-de-kaart")
     page.close()
-    assert area_id is not None
+
+
+def test_without_javascript_an_action_comes_back_at_the_same_card(browser, server, api):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.goto(f"{server}/ui")
+    page.get_by_label("Persoonlijk token").fill(api.env["tokens"]["adviseur.centrum"])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state()
+    _open_first_vacancy_city_wide(page)
+    page.get_by_label("Minimale score").fill("0")
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_load_state()
+    card = page.locator("section.wm-card[data-card]").filter(has=page.get_by_role("button", name="Voorstellen")).first
+    cid = int(card.get_attribute("data-candidate-id"))
+    card.get_by_label("Reden van afwijzen").fill("Past niet bij de werktijden")
+    card.get_by_role("button", name="Afwijzen").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"#kaart-{cid}"), page.url
+    again = page.locator(f"#kaart-{cid}")
+    if again.count():  # still ranked: its card says where the pair stands
+        assert "Afgewezen" in again.locator(".wm-state").inner_text()
+        assert "Past niet bij de werktijden" in again.inner_text()
+    assert "Match afgewezen" in page.locator("main [role=status]").first.inner_text()
+    context.close()
 
 
 def test_coach_opens_a_client_sees_vacancies_and_rejects_one_with_a_reason(browser, server, api):

@@ -20,7 +20,7 @@ from api.ui.common import (
 )
 from models.enums import Role
 from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
-from models.services import candidate_flows, rankings
+from models.services import candidate_flows, match_flows, rankings
 
 router = APIRouter(dependencies=[ui_requires(Role.coach)])
 CASELOAD_PAGE = 1000
@@ -50,6 +50,7 @@ def candidate_page(
         items = list(ranked.items)
     except rankings.NotIndexed:
         pending = True
+    states = match_flows.pair_statuses(session, user=user, pairs=[(candidate_id, i.vacancy.id) for i in items])
     return page(
         request,
         "ui/candidate.html",
@@ -59,6 +60,7 @@ def candidate_page(
         pending=pending,
         area_names=names,
         areas_list=areas,
+        states=states,
     )
 
 

@@ -34,7 +34,7 @@ from models.db import real_transaction
 from models.enums import Role
 from models.schemas import AreaRead
 from models.services import ServiceError, sessions
-from models.services.access import Forbidden, require_role
+from models.services.access import Forbidden, next_steps, require_role
 from models.services.areas import list_areas
 from models.tables import User
 
@@ -185,7 +185,13 @@ def page(request: Request, name: str, user: User | None, **ctx: Any) -> HTMLResp
     """Render a page with the common context."""
     areas = ctx.pop("areas_list", None) or []
     flash = flash_message(request)
-    base = {"user": user, "csrf": getattr(request.state, "csrf", ""), "flash": flash, "areas": areas}
+    base = {
+        "user": user,
+        "csrf": getattr(request.state, "csrf", ""),
+        "flash": flash,
+        "areas": areas,
+        "next_steps": (lambda status: next_steps(user, status)) if user is not None else (lambda status: []),
+    }
     return templates.TemplateResponse(request, name, base | LABELS | ctx)
 
 
@@ -226,11 +232,13 @@ def _flash_signer(request: Request) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.settings.secret_key, salt="werkmatch-ui-flash")
 
 
-def redirect_with(request: Request, url: str, message: str) -> RedirectResponse:
+def redirect_with(request: Request, url: str, message: str, *, anchor: str | None = None) -> RedirectResponse:
     """Redirect and show a message there; the message travels signed, so a link cannot put text of its own
-    in the page's official alert box."""
+    in the page's official alert box. ``anchor`` brings the browser back to the card it acted on."""
+    url, _, _ = url.partition("#")
     sep = "&" if "?" in url else "?"
-    return redirect(f"{url}{sep}{urlencode({'melding': _flash_signer(request).dumps(message[:300])})}")
+    target = f"{url}{sep}{urlencode({'melding': _flash_signer(request).dumps(message[:300])})}"
+    return redirect(f"{target}#{anchor}" if anchor else target)
 
 
 def flash_message(request: Request) -> str | None:

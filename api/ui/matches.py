@@ -35,8 +35,8 @@ def propose(
     _, moved = match_flows.propose_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id
     )
-    msg = f"Kandidaat #{candidate_id} voorgesteld" if moved else "Deze match was al opgepakt"
-    return redirect_with(request, f"{back(terug)}", f"{msg}")
+    msg = "Voorgesteld: de coach bespreekt het met de kandidaat" if moved else "Deze match was al opgepakt"
+    return redirect_with(request, back(terug), msg, anchor=card_of(terug, candidate_id, vacancy_id))
 
 
 @router.post("/acties/afwijzen")
@@ -53,12 +53,14 @@ def reject(
 ) -> Response:
     """Reject a suggested match, with the reason."""
     check_csrf(request, csrf)
+    anchor = card_of(terug, candidate_id, vacancy_id)
     if not reden.strip():
-        return redirect_with(request, f"{back(terug)}", "Geef een reden op")
-    match_flows.reject_pair(
+        return redirect_with(request, back(terug), "Geef een reden op", anchor=anchor)
+    _, moved = match_flows.reject_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, reason=reden.strip()
     )
-    return redirect_with(request, f"{back(terug)}", "Match afgewezen")
+    msg = "Match afgewezen" if moved else "Deze match kan niet meer worden afgewezen"
+    return redirect_with(request, back(terug), msg, anchor=anchor)
 
 
 @router.post("/acties/feedback")
@@ -78,7 +80,9 @@ def feedback(
     match_flows.feedback_on_pair(
         session, store=store, user=user, candidate_id=candidate_id, vacancy_id=vacancy_id, relevant=relevant == "ja"
     )
-    return redirect_with(request, f"{back(terug)}", "Bedankt voor je beoordeling")
+    return redirect_with(
+        request, back(terug), "Bedankt voor je beoordeling", anchor=card_of(terug, candidate_id, vacancy_id)
+    )
 
 
 @router.post("/acties/status")
@@ -89,6 +93,8 @@ def move(
     csrf: Annotated[str, Form()],
     match_id: PAIR,
     status: Annotated[MatchStatus, Form()],
+    terug: Annotated[str, Form()] = "/ui/matches",
+    kaart: Annotated[str, Form(max_length=40, pattern=r"^[a-z0-9-]*$")] = "",
 ) -> Response:
     """Move a match to its next step (the same flow as ``POST /v1/matches/{id}/status``)."""
     check_csrf(request, csrf)
@@ -101,15 +107,32 @@ def move(
         if exc.status == 404:
             raise
         msg = exc.detail[:200]
-    return redirect_with(request, "/ui/matches", f"{msg}")
+    return redirect_with(request, back(terug), msg, anchor=kaart or None)
+
+
+def card_of(terug: str, candidate_id: int, vacancy_id: int) -> str:
+    """The id of the card a ranking page shows for this pair: a client's page lists vacancies, a vacancy's page
+    and search list candidates."""
+    return f"kaart-v-{vacancy_id}" if back(terug).startswith("/ui/kandidaten/") else f"kaart-{candidate_id}"
 
 
 @router.get("/matches", response_class=HTMLResponse)
-def matches_page(request: Request, session: SessionDep, user: UiUser) -> HTMLResponse:
-    """The matches this user acts on."""
-    rows = match_flows.list_matches(session, user=user, limit=100)
+def matches_page(
+    request: Request, session: SessionDep, user: UiUser, status: MatchStatus | None = None
+) -> HTMLResponse:
+    """The matches this user acts on, optionally of one status."""
+    rows = match_flows.list_matches(session, user=user, status=status, limit=100)
     titles = {
         v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))
     }
     trans = {str(k): sorted(v) for k, v in MATCH_TRANSITIONS.items()}
-    return page(request, "ui/matches.html", user, matches=rows, titles=titles, transitions=trans)
+    return page(
+        request,
+        "ui/matches.html",
+        user,
+        matches=rows,
+        titles=titles,
+        transitions=trans,
+        status=status.value if status else "",
+        statuses=list(MatchStatus),
+    )

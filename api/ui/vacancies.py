@@ -28,7 +28,7 @@ from matcher.enums import VacancyStatus
 from matcher.wording import check_vacancy_text
 from models.enums import Role
 from models.schemas import VacancyChecked, VacancyCreate, VacancyUpdate
-from models.services import rankings, vacancy_flows
+from models.services import match_flows, rankings, vacancy_flows
 from models.services.access import require_vacancy_writer
 from models.services.areas import Geo
 from models.services.vacancies import get_vacancy
@@ -259,6 +259,7 @@ def vacancy_page(
         )
     except rankings.NotIndexed:
         items, pending = [], True
+    states = match_flows.pair_statuses(session, user=user, pairs=[(i.candidate.id, vacancy_id) for i in items])
     can_edit = user.role == Role.employer_adviser and _own_area_code(session, user) == vac.area
     return page(
         request,
@@ -274,4 +275,6 @@ def vacancy_page(
         f=filters,
         link=filter_link(f"/ui/vacatures/{vacancy_id}", filters),
         more=len(items) == toon and toon < MAX_SHOWN,
+        states=states,
+        back_to=str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
     )

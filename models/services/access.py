@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import MatchStatus, Role
+from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.services import NotFound, ServiceError
 from models.tables import Candidate, Employer, Match, User, Vacancy
 
@@ -130,6 +130,20 @@ def require_works_on_pair(user: User, cand: Candidate, vac: Vacancy, *, what: st
     """NotFound (so its existence does not leak) unless the user works on this pair."""
     if not works_on_pair(user, cand, vac):
         raise NotFound(f"{what} not found")
+
+
+def next_steps(user: User, status: MatchStatus) -> list[MatchStatus]:
+    """The steps forward (not rejecting or withdrawing) this user may take from ``status``, in workflow order."""
+    order = list(MatchStatus)
+    allowed = ROLE_TRANSITIONS.get(Role(user.role), frozenset())
+    return sorted(
+        (
+            MatchStatus(s)
+            for s in MATCH_TRANSITIONS[status]
+            if MatchStatus(s) in allowed and s not in (MatchStatus.rejected, MatchStatus.withdrawn)
+        ),
+        key=order.index,
+    )
 
 
 def require_transition(user: User, to: MatchStatus) -> None:

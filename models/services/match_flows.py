@@ -5,9 +5,10 @@ werkmatch suggests; a person moves a match on (``suggested → proposed_to_candi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import false, select
+from sqlalchemy import Select, false, select
 
 from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.schemas import MatchDetail, MatchEventRead, MatchRead
@@ -62,20 +63,44 @@ def read_match(session: Session, *, user: User, match_id: int) -> MatchDetail:
     return detail(m)
 
 
-def list_matches(
-    session: Session, *, user: User, status: MatchStatus | None = None, limit: int = 50, offset: int = 0
-) -> list[MatchRead]:
+def _own_matches(user: User) -> Select[Match]:
     """Coaches: matches of their clients; advisers: of their gebied's vacancies; jobhunters: of their gebied."""
-    stmt = select(Match).order_by(Match.updated_at.desc(), Match.id.desc())
+    stmt = select(Match)
     if user.role == Role.coach:
         stmt = stmt.join(Candidate, Candidate.id == Match.candidate_id).where(Candidate.coach_id == user.id)
     elif user.role == Role.employer_adviser or user.role == Role.jobhunter:
         stmt = stmt.join(Vacancy, Vacancy.id == Match.vacancy_id).where(Vacancy.area_id == user.area_id)
     else:
         stmt = stmt.where(false())  # admins read nothing personal here
+    return stmt
+
+
+def list_matches(
+    session: Session, *, user: User, status: MatchStatus | None = None, limit: int = 50, offset: int = 0
+) -> list[MatchRead]:
+    """The matches the user acts on (see ``_own_matches``), most recently changed first."""
+    stmt = _own_matches(user).order_by(Match.updated_at.desc(), Match.id.desc())
     if status:
         stmt = stmt.where(Match.status == status)
     return [MatchRead.model_validate(m) for m in session.scalars(stmt.limit(limit).offset(offset))]
+
+
+def pair_statuses(
+    session: Session, *, user: User, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], MatchRead]:
+    """The stored match of each (candidate, vacancy) pair shown to the user, where one exists and the user
+    acts on it (a ranking's cards show where each pair stands)."""
+    if not pairs:
+        return {}
+    wanted = set(pairs)
+    stmt = _own_matches(user).where(
+        Match.candidate_id.in_({c for c, _ in wanted}), Match.vacancy_id.in_({v for _, v in wanted})
+    )
+    return {
+        (m.candidate_id, m.vacancy_id): MatchRead.model_validate(m)
+        for m in session.scalars(stmt)
+        if (m.candidate_id, m.vacancy_id) in wanted
+    }
 
 
 def suggest_pair(session: Session, *, store: EngineStore, user: User, candidate_id: int, vacancy_id: int) -> Match:
