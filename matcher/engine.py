@@ -508,7 +508,27 @@ class MatchEngine:
             else None
         )
         best = sim_all.max(axis=0) if sim_all is not None else None
+        if explain:
+            pair = self._as_written(c, v, vp, pair)
         return self._assemble(c, v, cp, vp, occ_sim, pair, best, sim_all if explain else None)
+
+    def _as_written(
+        self, c: CandidateProfile, v: VacancyProfile, vp: _Prepared, pair: tuple[str, str]
+    ) -> tuple[str, str]:
+        """The occupations of an explanation as the profiles name them: a label the engine added (an ESCO
+        preferred label) is shown as the label that resolved to it, and an exact ESCO match names the
+        candidate's occupation that matched."""
+        exact = next((o.label for o in c.desired_occupations if o.uri and o.uri in vp.occ_uris), None)
+        if exact is not None:
+            return exact, pair[1]
+
+        def written(label: str, concepts: list[Concept], fallback: str) -> str:
+            if not label or any(o.label == label for o in concepts):
+                return label
+            return next((o.label for o in concepts if o.uri and self._pref(o.uri) == label), fallback or label)
+
+        vac_concepts = [v.occupation] if v.occupation else []
+        return written(pair[0], c.desired_occupations, pair[0]), written(pair[1], vac_concepts, v.title)
 
     def _assemble(
         self,

@@ -35,3 +35,10 @@ SUBSCRIPTION_KIND_NL = {
     "client_vacancies": "nieuwe vacatures voor mijn cliënten",
     "area_pairs": "sterke nieuwe combinaties in mijn gebied",
 }
+TRAVEL_MODE_NL = {"walk": "lopend", "bike": "fiets", "public_transport": "openbaar vervoer", "car": "auto"}
+CONSTRAINT_NL = {
+    "no_night_shifts": "geen nachtdiensten",
+    "no_evening_shifts": "geen avonddiensten",
+    "no_weekends": "niet in het weekend",
+    "no_heavy_lifting": "geen zwaar tilwerk",
+}

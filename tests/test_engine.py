@@ -173,3 +173,25 @@ def test_vacancies_for_a_candidate_score_as_the_full_scoring_does(engine):
         assert len(allowed) <= engine.config.retrieve
         full = [engine.pair(c.id, int(v)) for v in allowed]
         _assert_is_the_full_ranking(ranked, full, key=lambda r: r.vacancy_id)
+
+
+def test_an_explanation_names_the_occupation_as_the_profile_writes_it(engine, taxonomy):
+    """Was: 'Zoekt: magazijnmedewerker' explained as 'pakhuismedewerker' (the ESCO label the engine adds)."""
+    v = _open_vacancy(engine, offer_type="paid_job")
+    vac_occ = engine._vprep[v.id].occ_uris
+    if not vac_occ:
+        pytest.skip("vacancy occupation not resolved")
+    uri = sorted(vac_occ)[0]
+    own = "mijn eigen woord voor dit werk"
+    assert own != taxonomy.preferred(uri)
+    cand = replace(
+        next(iter(engine.candidates.values())), id=990021, desired_occupations=[Concept("kok", None), Concept(own, uri)]
+    )
+    engine.upsert_candidates([cand])
+    try:
+        reasons = engine.pair(cand.id, v.id).explanation()["reasons"]
+        named = [r for r in reasons if r.startswith("Gewenst beroep")]
+        assert named == [f"Gewenst beroep '{own}' is precies het beroep van de vacature"], reasons
+        assert taxonomy.preferred(uri) not in " ".join(reasons)
+    finally:
+        engine.remove_candidates([cand.id])

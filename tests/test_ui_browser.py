@@ -167,22 +167,39 @@ def test_without_javascript_an_action_comes_back_at_the_same_card(browser, serve
     context.close()
 
 
-def test_coach_opens_a_client_sees_vacancies_and_rejects_one_with_a_reason(browser, server, api):
+def test_coach_reads_the_profile_summary_and_rejects_a_suggestion_in_place(browser, server, api):
     page = _sign_in(browser, server, api, "coach.west")
     _shot(page, "coach-caseload")
     page.locator("table.wm-table a").first.click()
     page.wait_for_load_state()
+    cid = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    with Session(api.env["engine"]) as s:
+        cand = s.get(Candidate, cid)
+        wanted = [o["label"] for o in cand.desired_occupations]
+    summary = page.locator("section.wm-profile")
+    assert summary.get_by_role("heading").inner_text().startswith("Wat ")
+    assert all(label in summary.inner_text() for label in wanted), "what the client looks for, above the suggestions"
     assert page.get_by_role("heading", name="Voorgestelde vacatures").is_visible()
-    card = page.locator("section.wm-card").filter(has=page.get_by_role("button", name="Afwijzen")).first
+    if page.locator("section.wm-card[data-card]").count() == 0:
+        page.get_by_role("link", name="Toon ook die").first.click()  # "n vacatures onder de drempel"
+        page.wait_for_load_state()
+    card = page.locator("section.wm-card[data-card]").filter(has=page.get_by_role("button", name="Afwijzen")).first
     title = card.locator("h3 a").inner_text()
+    card_id = card.get_attribute("id")
     _shot(page, "coach-client-vacatures")
     card.get_by_label("Reden van afwijzen").fill("Te ver reizen met de fiets")
     card.get_by_role("button", name="Afwijzen").click()
-    page.wait_for_load_state()
-    assert "afgewezen" in page.locator("[role=status]").inner_text()
+    done = page.locator(f"#{card_id}")
+    done.locator(".wm-card-note").wait_for(timeout=10_000)
+    assert "afgewezen" in done.locator(".wm-card-note").inner_text()
+    assert page.evaluate("document.activeElement.id") == card_id
     page.goto(f"{server}/ui/matches")
+    page.get_by_label("Status").select_option("rejected")
+    page.get_by_role("button", name="Toepassen").click()
+    page.wait_for_load_state()
     row = page.locator("tr", has_text="Te ver reizen met de fiets")
     assert row.count() >= 1 and title in row.first.inner_text()
+    assert page.locator("tbody tr", has_text="Voorgelegd aan kandidaat").count() == 0, "only the chosen status"
     _shot(page, "coach-matches")
     page.close()
 
@@ -192,7 +209,7 @@ def test_consent_reveals_the_name_to_the_adviser(browser, server, api):
     coach.locator("table.wm-table a").first.click()
     coach.wait_for_load_state()
     heading = coach.get_by_role("heading", level=1).inner_text()
-    name = heading.split("(")[0].strip()
+    name = heading.split("cliëntnummer")[0].strip()
     cid = int(coach.url.rsplit("/", 1)[1].split("?")[0])
     with Session(api.env["engine"]) as s:
         consented = s.get(Candidate, cid).consent_to_share

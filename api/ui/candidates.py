@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
+    MAX_SHOWN,
+    PAGE_STEP,
+    THRESHOLD,
     UiUser,
     areas_and_names,
     attempt,
     check_csrf,
+    filter_link,
     lines,
     page,
     redirect_with,
@@ -35,19 +39,46 @@ def caseload(request: Request, session: SessionDep, user: UiUser) -> HTMLRespons
 
 @router.get("/kandidaten/{candidate_id}", response_class=HTMLResponse)
 def candidate_page(
-    request: Request, candidate_id: DbId, session: SessionDep, user: UiUser, store: StoreDep
+    request: Request,
+    candidate_id: DbId,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    min: Annotated[float, Query(ge=0, le=100)] = THRESHOLD,
+    ladder: str | None = None,
+    toon: Annotated[int, Query(ge=PAGE_STEP // 2, le=MAX_SHOWN)] = PAGE_STEP // 2,
 ) -> HTMLResponse:
-    """A client's profile with suggested vacancies and the actions (one audit event for the page)."""
+    """A client's profile, what they look for, suggested vacancies above the threshold with what the filters
+    hide, and the actions (one audit event for the page)."""
     reason = "profiel bekeken (UI)"
     client = candidate_flows.view_candidate(session, user=user, candidate_id=candidate_id, reason=reason)
     areas, names = areas_and_names(session)
+    use_ladder = "min" not in request.query_params or ladder == "1"
+    filters = {"min": int(min), "ladder": use_ladder, "toon": toon}
     items: list[RankedVacancy] = []
+    hidden: rankings.Hidden | None = None
     pending = False
     try:
         ranked = rankings.rank_vacancies(
-            session, store=store, user=user, candidate_id=candidate_id, limit=10, reason=reason, audit=False
+            session,
+            store=store,
+            user=user,
+            candidate_id=candidate_id,
+            min_score=min,
+            ladder_filter=use_ladder,
+            limit=toon,
+            reason=reason,
+            audit=False,
         )
         items = list(ranked.items)
+        hidden = rankings.hidden_vacancies(
+            session,
+            store=store,
+            user=user,
+            candidate_id=candidate_id,
+            threshold=min or THRESHOLD,
+            ladder_filter=use_ladder,
+        )
     except rankings.NotIndexed:
         pending = True
     states = match_flows.pair_statuses(session, user=user, pairs=[(candidate_id, i.vacancy.id) for i in items])
@@ -61,6 +92,10 @@ def candidate_page(
         area_names=names,
         areas_list=areas,
         states=states,
+        hidden=hidden,
+        f=filters,
+        link=filter_link(f"/ui/kandidaten/{candidate_id}", filters),
+        more=len(items) == toon and toon < MAX_SHOWN,
     )
 
 

@@ -23,11 +23,13 @@ from api.deps import SessionDep
 from data import load_json
 from matcher.labels import (
     CANDIDATE_STATUS_NL,
+    CONSTRAINT_NL,
     EDUCATION_NL,
     MATCH_STATUS_NL,
     OFFER_NL,
     ROLE_NL,
     SUBSCRIPTION_KIND_NL,
+    TRAVEL_MODE_NL,
     VACANCY_STATUS_NL,
 )
 from models.db import real_transaction
@@ -52,6 +54,8 @@ LABELS = {
     "mstatus_nl": MATCH_STATUS_NL,
     "edu_nl": EDUCATION_NL,
     "kind_nl": SUBSCRIPTION_KIND_NL,
+    "travel_nl": TRAVEL_MODE_NL,
+    "constraint_nl": CONSTRAINT_NL,
 }
 ERROR_TITLES = {
     401: "Niet ingelogd",
