@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import exc as sa_exc
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from models.services import ServiceError
@@ -111,20 +112,23 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-HtmlErrors = Callable[[Request, int, str], Response | None]
-"""Renders an error as a page for paths that are pages (the web UI), or returns None."""
+HtmlErrors = Callable[[Request, int, str, Sequence[Any]], Response | None]
+"""Renders an error as a page for paths that are pages (the web UI), or returns None; the last argument holds
+the validation errors of a 422 (pydantic's shape), for the page to say in its own words."""
 
 
-def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
+def install(app: FastAPI, *, html_errors: HtmlErrors | None = None, html_prefix: str = "/ui") -> None:
     """Register handlers that turn every error into problem+json (or a page, where ``html_errors`` renders one),
     without stack traces."""
 
-    def as_page(request: Request, status: int, detail: str) -> Response | None:
-        return html_errors(request, status, detail) if html_errors else None
+    async def as_page(request: Request, status: int, detail: str, errors: Sequence[Any] = ()) -> Response | None:
+        if html_errors is None or not request.url.path.startswith(html_prefix):
+            return None
+        return await run_in_threadpool(html_errors, request, status, detail, errors)  # a page may read its user
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if (html := as_page(request, exc.status_code, str(exc.detail))) is not None:
+        if (html := await as_page(request, exc.status_code, str(exc.detail))) is not None:
             return html
         resp = problem(exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail))
         for k, v in (exc.headers or {}).items():
@@ -144,7 +148,7 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
                 continue
             errors.append({"pointer": pointer, "detail": e["msg"].removeprefix("Value error, ")})
         detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
-        if (html := as_page(request, 422, "Een waarde in het adres of formulier klopt niet.")) is not None:
+        if (html := await as_page(request, 422, detail, exc.errors())) is not None:
             return html
         if all(len(e["loc"]) <= 1 for e in exc.errors()):  # only rules between fields of a valid-looking body
             return problem(409, "Conflict", detail, errors=errors)
@@ -152,7 +156,7 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service(request: Request, exc: ServiceError) -> Response:
-        if (html := as_page(request, exc.status, exc.detail)) is not None:
+        if (html := await as_page(request, exc.status, exc.detail)) is not None:
             return html
         where = "query" if request.method in ("GET", "HEAD", "DELETE") else "body"
         extra = {"errors": [{"pointer": f"/{where}/{exc.field}", "detail": exc.detail}]} if exc.field else {}
@@ -162,7 +166,7 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
         # Handled here, not by the catch-all below (Starlette re-raises those after answering, and the server
         # then drops the client's keep-alive connection): a restart or a full pool costs one 503, not a socket.
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-        resp = as_page(request, 503, "De database is even niet bereikbaar.") or problem(
+        resp = await as_page(request, 503, "De database is even niet bereikbaar.") or problem(
             503, "Service Unavailable", "the database is not available right now; try again shortly"
         )
         resp.headers["Retry-After"] = "2"
@@ -175,6 +179,6 @@ def install(app: FastAPI, *, html_errors: HtmlErrors | None = None) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        if (html := as_page(request, 500, "")) is not None:
+        if (html := await as_page(request, 500, "")) is not None:
             return html
         return problem(500, "Internal Server Error", "Er ging iets mis aan onze kant; probeer het later opnieuw.")

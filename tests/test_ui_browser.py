@@ -13,7 +13,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Candidate, CandidatePersonal, Match, Vacancy
+from models.tables import Candidate, CandidatePersonal, Match
 from tests.smtp import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -90,3 +90,81 @@ def test_wording_check_fragment_and_friendly_404(api):
     assert "Controleer de tekst" in frag.text and "leeftijd" in frag.text.lower()
     res = c.get("/ui/vacatures/99999999")
     assert res.status_code == 404 and "Niet gevonden" in res.text and "Traceback" not in res.text
+
+
+ENGLISH = ("is more than", "is not a known", "Input should", "Field required", "Value error", "valid integer")
+
+
+def _new_vacancy(c, **fields):
+    page = c.get("/ui/vacatures/nieuw").text
+    form = {
+        "csrf": _csrf(page),
+        "title": "Magazijnmedewerker",
+        "employer_name": "Testbedrijf",
+        "postcode": "9712",
+        "hours_min": "24",
+        "hours_max": "32",
+    }
+    return c.post("/ui/vacatures/nieuw", data=form | fields, follow_redirects=False)
+
+
+def _field_error(html: str, field: str) -> str:
+    found = re.search(rf'<p class="wm-error" id="{field}-fout">(.*?)</p>', html)
+    assert found, f"no error next to {field}"
+    assert re.search(rf'aria-describedby="{field}-fout"', html), "the field points at its error"
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "words"),
+    [
+        ({"hours_min": "32", "hours_max": "8"}, "hours_max", "lager dan het minimum"),
+        ({"postcode": "1012"}, "postcode", "ligt niet in de gemeente"),
+        ({"title": " "}, "title", "Vul dit veld in"),
+    ],
+)
+def test_a_refused_form_says_why_in_dutch_next_to_the_field(api, fields, field, words):
+    c = _client(api, "adviseur.oost")
+    res = _new_vacancy(c, **fields)
+    assert res.status_code == 200, "the form comes back with what was typed"
+    assert words in _field_error(res.text, field)
+    assert not any(e in res.text for e in ENGLISH), "no English validation text on a Dutch page"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "words"),
+    [
+        ("get", "/ui/vacatures/{v}?min=150", None, "Minimale score: Vul 100 of minder in."),
+        ("get", "/ui/kandidaten/{c}?toon=abc", None, "Vul een heel getal in."),
+        (
+            "post",
+            "/ui/instellingen",
+            {"min_score": "150", "max_per_mail": "20"},
+            "Minimale score: Vul 100 of minder in.",
+        ),
+    ],
+)
+def test_an_out_of_range_value_is_a_dutch_page_with_the_menu(api, method, url, data, words):
+    who = "coach.oost" if "kandidaten" in url else "adviseur.oost"
+    c = _client(api, who)
+    with Session(api.env["engine"]) as s:
+        vid = s.scalar(select(Vacancy.id).order_by(Vacancy.id))
+        cid = s.scalar(select(Candidate.id).where(Candidate.coach_id == api.env["users"]["coach.oost"]))
+    if data is not None:
+        data = data | {"csrf": _csrf(c.get("/ui/instellingen").text)}
+    res = getattr(c, method)(url.format(v=vid, c=cid), **({"data": data} if data else {}))
+    assert res.status_code == 422
+    assert res.headers["content-type"].startswith("text/html")
+    assert words in res.text
+    assert "Uitloggen" in res.text and "Hoofdmenu" in res.text, "the menu and the signed-in user stay"
+    assert not any(e in res.text for e in ENGLISH)
+
+
+@pytest.mark.parametrize(("url", "status"), [("/ui/bestaat-niet", 404), ("/ui/beheer", 403)])
+def test_not_found_and_forbidden_pages_keep_the_menu_and_the_user(api, url, status):
+    c = _client(api, "adviseur.oost")
+    res = c.get(url)
+    assert res.status_code == status
+    assert "Uitloggen" in res.text and "Werkgeversadviseur" in res.text.replace(
+        "werkgeversadviseur", "Werkgeversadviseur"
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
 from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, page, redirect_with, ui_requires
+from api.ui.dutch import summary_nl
 from models.enums import Role
 from models.schemas import UserCreate, UserRead
 from models.services import users
@@ -50,7 +51,7 @@ def admin_add_user(
 
     added, errors = attempt(session, add)
     if added is None:
-        return _admin_page(request, session, user, error="; ".join(errors))
+        return _admin_page(request, session, user, error=" ".join(summary_nl(errors)))
     return redirect_with(request, "/ui/beheer", "Gebruiker toegevoegd")
 
 

@@ -22,6 +22,7 @@ from api.ui.common import (
     redirect_with,
     ui_requires,
 )
+from api.ui.dutch import summary_nl
 from models.enums import Role
 from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
 from models.services import candidate_flows, match_flows, rankings
@@ -133,7 +134,7 @@ def save_candidate(
 
     saved, errors = attempt(session, update)
     if saved is None:
-        msg = "; ".join(errors)[:200]
+        msg = " ".join(summary_nl(errors))[:280]
         return redirect_with(request, f"/ui/kandidaten/{candidate_id}", f"Niet opgeslagen: {msg}")
     return redirect_with(request, f"/ui/kandidaten/{candidate_id}", "Scan opgeslagen")
 

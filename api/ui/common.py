@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
+from api.ui.dutch import detail_nl, errors_nl, form_errors_nl, summary_nl
 from data import load_json
 from matcher.labels import (
     CANDIDATE_STATUS_NL,
@@ -32,7 +33,7 @@ from matcher.labels import (
     TRAVEL_MODE_NL,
     VACANCY_STATUS_NL,
 )
-from models.db import real_transaction
+from models.db import real_transaction, session_factory
 from models.enums import Role
 from models.schemas import AreaRead
 from models.services import ServiceError, sessions
@@ -46,6 +47,7 @@ LOGIN_COOKIE = "wm_inlog"
 SESSION_SECONDS = sessions.SESSION_HOURS * 3600  # the cookie lives as long as the server-side session
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parents[1] / "templates"))
 templates.env.globals["gebied_naam"] = lambda code: gebied(code)
+templates.env.globals["summary_nl"] = summary_nl
 LABELS = {
     "role_nl": ROLE_NL,
     "offer_nl": OFFER_NL,
@@ -64,6 +66,7 @@ ERROR_TITLES = {
     409: "Dat kan nu niet",
     413: "Te veel gegevens",
     422: "Controleer wat je invulde",
+    503: "Even niet bereikbaar",
     500: "Er ging iets mis",
 }
 ERROR_MESSAGES = {
@@ -154,16 +157,24 @@ def login_csrf_ok(request: Request, csrf: str) -> bool:
     return bool(value) and hmac.compare_digest(csrf, _csrf(request, "login:" + (value or "")))
 
 
-def ui_user(request: Request, session: SessionDep) -> User:
-    """The user of the browser's server-side session, or a redirect to the sign-in page."""
+def _identify(request: Request, session: Session) -> User | None:
+    """The user of the browser's server-side session (None when signed out), remembered for the page."""
     raw = session_id(request)
     user = sessions.session_user(session, raw=raw) if raw else None
     if user is None:
-        raise Redirect("/ui/inloggen")
+        return None
     request.state.csrf = _csrf(request, raw or "")
     request.state.user_id = user.id
     # a detached copy for the error page, which is rendered after the request's transaction rolled back
     request.state.ui_user = SimpleNamespace(id=user.id, name=user.name, email=user.email, role=Role(user.role))
+    return user
+
+
+def ui_user(request: Request, session: SessionDep) -> User:
+    """The user of the browser's server-side session, or a redirect to the sign-in page."""
+    user = _identify(request, session)
+    if user is None:
+        raise Redirect("/ui/inloggen")
     return user
 
 
@@ -205,18 +216,6 @@ def areas_and_names(session: Session) -> tuple[list[AreaRead], dict[str, str]]:
     return areas, {a.code: a.name for a in areas}
 
 
-def form_errors(exc: ValidationError | ServiceError | ValueError) -> list[str]:
-    """Readable lines for a form that did not validate."""
-    if isinstance(exc, ValidationError):
-        return [
-            f"{'.'.join(map(str, e['loc'])) or 'formulier'}: {e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
-    if isinstance(exc, ServiceError):
-        return [exc.detail]
-    return [str(exc)]
-
-
 def lines(text: str) -> list[dict[str, str]]:
     """One concept label per non-empty line of a text area."""
     return [{"label": x.strip()} for x in text.splitlines() if x.strip()]
@@ -256,33 +255,40 @@ def flash_message(request: Request) -> str | None:
         return None
 
 
-def error_response(request: Request, status: int, detail: str) -> Response | None:
-    """The Dutch error page for UI paths (None elsewhere: the API answers problem+json)."""
+def error_response(request: Request, status: int, detail: str, errors: Sequence[Any] = ()) -> Response | None:
+    """The Dutch error page for UI paths (None elsewhere: the API answers problem+json), with the menu and the
+    signed-in user; a refused value in the address is named in Dutch."""
     if not request.url.path.startswith("/ui"):
         return None
     if status == 401:
         return redirect("/ui/inloggen")
+    if getattr(request.state, "ui_user", None) is None and session_id(request):
+        # an address no page has, or a value refused before the page knew its user: keep menu and name
+        with session_factory(request.app.state.engine)() as session:
+            _identify(request, session)
     resp = page(
         request,
         "ui/error.html",
         getattr(request.state, "ui_user", None),
         title=ERROR_TITLES.get(status, "Er ging iets mis"),
-        message=ERROR_MESSAGES.get(status, detail),
+        message=ERROR_MESSAGES.get(status) or detail_nl(status, detail),
+        problems=summary_nl(errors_nl(errors)) if errors else [],
     )
     resp.status_code = status
     return resp
 
 
-def attempt(session: Session, flow: Callable[[], T]) -> tuple[T | None, list[str]]:
-    """Run a form's flow in a savepoint: when the input is refused nothing of it is kept and the form shows why.
-    Access refusals (403, 404) are not form errors: they propagate to the error page."""
+def attempt(session: Session, flow: Callable[[], T]) -> tuple[T | None, dict[str, str]]:
+    """Run a form's flow in a savepoint: when the input is refused nothing of it is kept and the form shows why,
+    in Dutch, per field (``""``: the form as a whole). Access refusals (403, 404) are not form errors: they
+    propagate to the error page."""
     real_transaction(session.connection())
     try:
         with session.begin_nested():
-            return flow(), []
+            return flow(), {}
     except ServiceError as exc:
         if exc.status in (403, 404):
             raise
-        return None, form_errors(exc)
+        return None, form_errors_nl(exc)
     except (ValidationError, ValueError) as exc:
-        return None, form_errors(exc)
+        return None, form_errors_nl(exc)

@@ -83,12 +83,12 @@ def wording_fragment(
 
 
 def _vacancy_form(
-    request: Request, user: User, v: VacancyChecked | None, form: dict[str, Any], errors: list[str] | None = None
+    request: Request, user: User, v: VacancyChecked | None, form: dict[str, Any], errors: dict[str, str] | None = None
 ) -> HTMLResponse:
     action = f"/ui/vacatures/{v.id}/bewerken" if v else "/ui/vacatures/nieuw"
     findings = check_vacancy_text(form.get("title", ""), form.get("description", ""))
     return page(
-        request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or [], findings=findings
+        request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or {}, findings=findings
     )
 
 
