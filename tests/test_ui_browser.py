@@ -13,7 +13,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.tables import Candidate, CandidatePersonal, Match
+from models.tables import Candidate, CandidatePersonal, Match, Vacancy
 from tests.smtp import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -236,7 +236,15 @@ def test_jobhunter_searches_and_admin_reads_the_audit_log(browser, server, api):
     page.close()
     admin = _sign_in(browser, server, api, "admin")
     admin.goto(f"{server}/ui/beheer/audit")
-    assert admin.locator("tbody tr").count() > 0 and "candidate.view" in admin.content()
+    assert admin.locator("tbody tr").count() > 0 and "Profiel bekeken" in admin.content()
+    assert "candidate.view" not in admin.locator("tbody").inner_text(), "actions in Dutch words"
+    with Session(api.env["engine"]) as s:
+        number = s.scalar(select(Candidate.external_id).order_by(Candidate.id))
+    admin.get_by_label("Cliëntnummer").fill(number)
+    admin.get_by_role("button", name="Filteren").click()
+    admin.wait_for_load_state()
+    rows = admin.locator("tbody tr")
+    assert rows.count() > 0 and all(number in rows.nth(i).inner_text() for i in range(rows.count()))
     _shot(admin, "beheer-auditlog")
     admin.close()
 
@@ -255,3 +263,92 @@ def test_keyboard_focus_is_visible_and_every_input_has_a_label(browser, server, 
     assert "leeftijd" in page.locator("#tekstcontrole").inner_text().lower()
     _shot(page, "adviseur-nieuwe-vacature-tekstcontrole")
     page.close()
+
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"  # axe-core, pinned (tests/vendor/VERSIONS)
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _pages(api) -> dict[str, list[str]]:
+    with Session(api.env["engine"]) as s:
+        client = s.scalar(
+            select(Candidate.id).where(Candidate.coach_id == api.env["users"]["coach.west"]).order_by(Candidate.id)
+        )
+        vacancy = s.scalar(select(Vacancy.id).where(Vacancy.status == "open").order_by(Vacancy.id))
+    return {
+        "coach.west": [
+            "/ui/kandidaten",
+            f"/ui/kandidaten/{client}?min=0",
+            "/ui/zoeken?q=magazijn",
+            "/ui/matches",
+            "/ui/instellingen",
+            "/ui/vacatures",
+        ],
+        "adviseur.west": [
+            "/ui/vacatures",
+            f"/ui/vacatures/{vacancy}?min=0&gebied=",
+            "/ui/vacatures/nieuw",
+            "/ui/zoeken?q=magazijn&soort=kandidaten",
+            "/ui/bestaat-niet",
+        ],
+        "admin": ["/ui/beheer", "/ui/beheer/audit"],
+    }
+
+
+def _small_targets(page) -> list[str]:
+    """Controls smaller than 24 × 24 px (links inside a sentence are exempt, WCAG 2.2 SC 2.5.8)."""
+    return page.evaluate("""() => [...document.querySelectorAll(
+        'button, select, input:not([type=hidden]), textarea, summary, nav a, .wm-hints a, .wm-more')]
+        .filter(el => el.offsetParent !== null)
+        .map(el => [el, el.getBoundingClientRect()])
+        .filter(([el, r]) => r.width < 24 || r.height < 24)
+        .map(([el, r]) => `${el.tagName} ${el.name || el.textContent.trim().slice(0, 30)} ${r.width}x${r.height}`)""")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_fits_the_screen_has_big_enough_targets_and_no_axe_violations(browser, server, api, width):
+    found: dict[str, object] = {}
+    for who, urls in _pages(api).items():
+        page = _sign_in(browser, server, api, who)
+        page.set_viewport_size({"width": width, "height": 844 if width < 600 else 900})
+        for url in urls:
+            page.goto(server + url)
+            page.wait_for_load_state()
+            wide = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if wide > 0:
+                found[f"{who} {url}: {wide} px sideways"] = wide
+            small = _small_targets(page)
+            if small:
+                found[f"{who} {url}: small targets"] = small[:5]
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate(
+                "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+                ".map(v => v.id + ': ' + v.nodes.length)",
+                WCAG,
+            )
+            if result:
+                found[f"{who} {url}: axe"] = result
+        page.close()
+    assert not found, found
+
+
+def test_on_a_phone_a_long_ranking_starts_with_the_explanations_folded(browser, server, api):
+    url = _pages(api)["adviseur.west"][1]
+    heights = {}
+    for width in (1280, 390):
+        page = _sign_in(browser, server, api, "adviseur.west")
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(server + url)
+        page.wait_for_load_state()
+        cards = page.locator("section.wm-card[data-card]").count()
+        assert cards > 0
+        opened = page.locator("details.wm-explain[open]").count()
+        assert opened == (cards if width == 1280 else 0), (width, opened, cards)
+        heights[width] = page.evaluate("() => document.documentElement.scrollHeight")
+        if width == 390:
+            _shot(page, "telefoon-adviseur-vacature-kandidaten")
+            page.locator("details.wm-explain > summary").first.click()
+            assert page.locator("details.wm-explain[open]").count() == 1, "one tap opens a card's explanation"
+        page.close()
+    print(f"vacancy with {cards} candidates: {heights[1280]} px at 1280 wide, {heights[390]} px at 390 wide")
+    assert heights[390] < heights[1280] * 2.5, "folded explanations keep a phone page from growing endlessly"

@@ -42,3 +42,12 @@
       });
   });
 })();
+/* On a phone the explanation of each card starts folded (a page of 20 cards stays a few screens long). */
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 40rem)").matches) { return; }
+  function fold() {
+    document.querySelectorAll("details.wm-explain[open]").forEach(function (d) { d.removeAttribute("open"); });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fold); } else { fold(); }
+})();

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from api.ui.dutch import summary_nl
 from models.enums import Role
 from models.schemas import UserCreate, UserRead
 from models.services import users
-from models.services.audit import list_events
+from models.services.audit import candidate_id_of, list_events, object_names
 from models.tables import User
 
 router = APIRouter(dependencies=[ui_requires(Role.admin)])
@@ -76,10 +76,42 @@ def admin_token(
 
 
 @router.get("/beheer/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, user: UiUser, object_id: str | None = None) -> HTMLResponse:
-    """The audit log."""
-    events = list_events(
-        session, object_type="candidate" if object_id else None, object_id=object_id or None, limit=200
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    clientnummer: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
+    actie: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]*$")] = None,
+) -> HTMLResponse:
+    """The audit log in words: who did what with whom (a client by cliëntnummer), filtered by cliëntnummer and
+    action."""
+    number = (clientnummer or "").strip()
+    unknown = False
+    object_id: str | None = None
+    if number:
+        found = candidate_id_of(session, number=number)
+        unknown = found is None
+        object_id = str(found) if found is not None else None
+    events = (
+        []
+        if unknown
+        else list_events(
+            session,
+            object_type="candidate" if object_id else None,
+            object_id=object_id,
+            action=actie or None,
+            limit=200,
+        )
     )
     names = {u.id: u.name for u in session.scalars(select(User))}
-    return page(request, "ui/audit.html", user, events=events, names=names, object_id=object_id)
+    return page(
+        request,
+        "ui/audit.html",
+        user,
+        events=events,
+        names=names,
+        objects=object_names(session, events),
+        clientnummer=number,
+        actie=actie or "",
+        unknown=unknown,
+    )

@@ -23,10 +23,12 @@ from api.deps import SessionDep
 from api.ui.dutch import detail_nl, errors_nl, form_errors_nl, summary_nl
 from data import load_json
 from matcher.labels import (
+    AUDIT_ACTION_NL,
     CANDIDATE_STATUS_NL,
     CONSTRAINT_NL,
     EDUCATION_NL,
     MATCH_STATUS_NL,
+    OBJECT_NL,
     OFFER_NL,
     ROLE_NL,
     SUBSCRIPTION_KIND_NL,
@@ -58,6 +60,8 @@ LABELS = {
     "kind_nl": SUBSCRIPTION_KIND_NL,
     "travel_nl": TRAVEL_MODE_NL,
     "constraint_nl": CONSTRAINT_NL,
+    "audit_nl": AUDIT_ACTION_NL,
+    "object_nl": OBJECT_NL,
 }
 ERROR_TITLES = {
     401: "Niet ingelogd",

@@ -127,3 +127,33 @@ def list_events(
     if until:
         stmt = stmt.where(AuditEvent.at < until)
     return list(session.scalars(stmt.limit(limit).offset(offset)))
+
+
+def object_names(session: Session, events: Iterable[AuditEvent]) -> dict[tuple[str, str], str]:
+    """What people call the objects of these events: a candidate by cliëntnummer, a vacancy by its title, a user
+    by name (an object deleted since keeps its bare id)."""
+    from models.tables import Candidate, Vacancy
+
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.object_type and e.object_id and e.object_id.isdigit():
+            wanted.setdefault(e.object_type, set()).add(int(e.object_id))
+    names: dict[tuple[str, str], str] = {}
+    for kind, table, column in (
+        ("candidate", Candidate, Candidate.external_id),
+        ("vacancy", Vacancy, Vacancy.title),
+        ("user", User, User.name),
+    ):
+        ids = wanted.get(kind)
+        if ids:
+            for row_id, name in session.execute(select(table.id, column).where(table.id.in_(ids))):
+                names[(kind, str(row_id))] = str(name)
+    return names
+
+
+def candidate_id_of(session: Session, *, number: str) -> int | None:
+    """The id of the candidate with this cliëntnummer (``external_id``), if there is one."""
+    from models.tables import Candidate
+
+    found: int | None = session.scalar(select(Candidate.id).where(Candidate.external_id == number.strip()))
+    return found
