@@ -51,6 +51,7 @@ AUDIT_ACTION_NL = {
     "candidate.release": "naam en contactgegevens gedeeld",
     "candidate.update": "profiel gewijzigd",
     "candidate.view": "profiel bekeken",
+    "list.export": "lijst geëxporteerd (CSV)",
     "employer.create": "werkgever toegevoegd",
     "employer.delete": "werkgever verwijderd",
     "employer.update": "werkgever gewijzigd",

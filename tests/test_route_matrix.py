@@ -19,10 +19,12 @@ from tests.test_api import MATRIX, ROLES
 # or harmless, so the matrix changes nothing that other tests rely on.
 UI_MATRIX = [
     ("GET", "/ui/kandidaten", None, [200, 200, 403, 403, 403, 403]),
+    ("GET", "/ui/kandidaten.csv", None, [200, 200, 403, 403, 403, 403]),
     ("GET", "/ui/kandidaten/{c}", None, [200, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}", {"hours_min": "30", "hours_max": "10"}, [303, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/toestemming", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
     ("GET", "/ui/vacatures", None, [200, 200, 200, 200, 200, 200]),
+    ("GET", "/ui/vacatures.csv", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/nieuw", None, [403, 403, 200, 200, 403, 403]),
     (
         "POST",
@@ -42,6 +44,7 @@ UI_MATRIX = [
     ("GET", "/ui/zoeken?q=heftruck", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/suggesties/occupations?q=orderpicker", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/matches", None, [200, 200, 200, 200, 200, 200]),
+    ("GET", "/ui/matches.csv", None, [200, 200, 200, 200, 200, 200]),
     ("POST", "/ui/acties/voorstellen", {"candidate_id": "{c}", "vacancy_id": "{v}"}, [303, 404, 303, 404, 303, 404]),
     (
         "POST",

@@ -89,7 +89,7 @@ def test_each_role_signs_in_and_lands_on_its_work(browser, server, api, who, lan
 
 
 def _open_first_vacancy_city_wide(page):
-    page.locator("table.wm-table a").first.click()
+    page.locator("table.wm-table tbody a").first.click()
     page.wait_for_load_state()
     widen = page.get_by_role("link", name="Toon de hele stad")
     if widen.count():
@@ -170,7 +170,7 @@ def test_without_javascript_an_action_comes_back_at_the_same_card(browser, serve
 def test_coach_reads_the_profile_summary_and_rejects_a_suggestion_in_place(browser, server, api):
     page = _sign_in(browser, server, api, "coach.west")
     _shot(page, "coach-caseload")
-    page.locator("table.wm-table a").first.click()
+    page.locator("table.wm-table tbody a").first.click()
     page.wait_for_load_state()
     cid = int(page.url.rsplit("/", 1)[1].split("?")[0])
     with Session(api.env["engine"]) as s:
@@ -206,7 +206,7 @@ def test_coach_reads_the_profile_summary_and_rejects_a_suggestion_in_place(brows
 
 def test_consent_reveals_the_name_to_the_adviser(browser, server, api):
     coach = _sign_in(browser, server, api, "coach.west")
-    coach.locator("table.wm-table a").first.click()
+    coach.locator("table.wm-table tbody a").first.click()
     coach.wait_for_load_state()
     heading = coach.get_by_role("heading", level=1).inner_text()
     name = heading.split("cliëntnummer")[0].strip()

@@ -168,3 +168,40 @@ def test_not_found_and_forbidden_pages_keep_the_menu_and_the_user(api, url, stat
     assert "Uitloggen" in res.text and "Werkgeversadviseur" in res.text.replace(
         "werkgeversadviseur", "Werkgeversadviseur"
     )
+
+
+def test_a_coach_exports_the_caseload_as_csv_and_each_client_in_it_is_audited(api):
+    import csv
+    import io
+
+    from models.tables import AuditEvent
+
+    c = _client(api, "coach.oost")
+    coach = api.env["users"]["coach.oost"]
+    with Session(api.env["engine"]) as s:
+        own = set(s.scalars(select(Candidate.external_id).where(Candidate.coach_id == coach)))
+        before = s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()))
+    res = c.get("/ui/kandidaten.csv?sorteer=nummer")
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")
+    assert "attachment" in res.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(res.text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["cliëntnummer", "voornaam", "achternaam"]
+    numbers = [r[0] for r in rows[1:]]
+    assert set(numbers) == own and numbers == sorted(numbers), "own clients only, in the order asked"
+    with Session(api.env["engine"]) as s:
+        exported = s.scalars(
+            select(AuditEvent.object_id).where(AuditEvent.id > before, AuditEvent.reason.like("%geëxporteerd (CSV)%"))
+        ).all()
+    assert len(exported) == len(own), "every client in the file is audited"
+
+
+def test_lists_page_and_sort(api):
+    c = _client(api, "adviseur.oost")
+    first = c.get("/ui/vacatures?gebied=&status=&sorteer=titel").text
+    titles = re.findall(r'<tr><td><a href="/ui/vacatures/\d+">([^<]+)</a>', first)
+    assert titles == sorted(titles, key=str.lower) and len(titles) == 50
+    assert "1–50 van " in first and 'rel="next"' in first
+    second = c.get("/ui/vacatures?gebied=&status=&sorteer=titel&pagina=2").text
+    more = re.findall(r'<tr><td><a href="/ui/vacatures/\d+">([^<]+)</a>', second)
+    assert more and more[0].lower() >= titles[-1].lower() and "51–" in second
+    assert 'aria-sort="ascending"' in first

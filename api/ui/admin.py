@@ -9,7 +9,18 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
-from api.ui.common import UiUser, areas_and_names, attempt, check_csrf, page, redirect_with, ui_requires
+from api.ui.common import (
+    LIST_PAGE,
+    UiUser,
+    areas_and_names,
+    attempt,
+    check_csrf,
+    filter_link,
+    page,
+    paging,
+    redirect_with,
+    ui_requires,
+)
 from api.ui.dutch import summary_nl
 from models.enums import Role
 from models.schemas import UserCreate, UserRead
@@ -82,6 +93,7 @@ def audit_page(
     user: UiUser,
     clientnummer: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     actie: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]*$")] = None,
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     """The audit log in words: who did what with whom (a client by cliëntnummer), filtered by cliëntnummer and
     action."""
@@ -100,7 +112,8 @@ def audit_page(
             object_type="candidate" if object_id else None,
             object_id=object_id,
             action=actie or None,
-            limit=200,
+            limit=LIST_PAGE,
+            offset=(pagina - 1) * LIST_PAGE,
         )
     )
     names = {u.id: u.name for u in session.scalars(select(User))}
@@ -114,4 +127,6 @@ def audit_page(
         clientnummer=number,
         actie=actie or "",
         unknown=unknown,
+        link=filter_link("/ui/beheer/audit", {"clientnummer": number, "actie": actie or "", "pagina": pagina}),
+        p=paging(pagina, None, len(events)),
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
+    CSV_ROWS,
+    LIST_PAGE,
     MAX_SHOWN,
     PAGE_STEP,
     THRESHOLD,
@@ -16,26 +18,82 @@ from api.ui.common import (
     areas_and_names,
     attempt,
     check_csrf,
+    csv_response,
     filter_link,
+    gebied,
     lines,
     page,
+    paging,
     redirect_with,
     ui_requires,
 )
 from api.ui.dutch import summary_nl
+from matcher.labels import CANDIDATE_STATUS_NL
 from models.enums import Role
 from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
 from models.services import candidate_flows, match_flows, rankings
+from models.services.candidate_flows import CandidateOrder
 
 router = APIRouter(dependencies=[ui_requires(Role.coach)])
-CASELOAD_PAGE = 1000
+
+
+CASELOAD_ORDER: dict[str, CandidateOrder] = {"nummer": "number", "naam": "name", "trede": "ladder", "nieuw": "new"}
+Sort = Annotated[Literal["nummer", "naam", "trede", "nieuw"], Query()]
+PageNo = Annotated[int, Query(ge=1, le=10_000)]
 
 
 @router.get("/kandidaten", response_class=HTMLResponse)
-def caseload(request: Request, session: SessionDep, user: UiUser) -> HTMLResponse:
-    """The coach's caseload (every client shown is audited)."""
-    found = candidate_flows.list_candidates(session, user=user, limit=CASELOAD_PAGE, reason="caseload (UI)")
-    return page(request, "ui/candidates.html", user, candidates=found.items)
+def caseload(
+    request: Request, session: SessionDep, user: UiUser, sorteer: Sort = "naam", pagina: PageNo = 1
+) -> HTMLResponse:
+    """The coach's caseload, sorted and paged (every client shown is audited)."""
+    found = candidate_flows.list_candidates(
+        session,
+        user=user,
+        limit=LIST_PAGE,
+        offset=(pagina - 1) * LIST_PAGE,
+        order=CASELOAD_ORDER[sorteer],
+        reason="caseload (UI)",
+    )
+    filters = {"sorteer": sorteer, "pagina": pagina}
+    return page(
+        request,
+        "ui/candidates.html",
+        user,
+        candidates=found.items,
+        f=filters,
+        link=filter_link("/ui/kandidaten", filters),
+        p=paging(pagina, found.page.total, len(found.items)),
+    )
+
+
+@router.get("/kandidaten.csv")
+def caseload_csv(session: SessionDep, user: UiUser, sorteer: Sort = "naam") -> Response:
+    """The caseload as CSV, for a spreadsheet; every client in it is audited as exported."""
+    found = candidate_flows.list_candidates(
+        session,
+        user=user,
+        limit=CSV_ROWS,
+        order=CASELOAD_ORDER[sorteer],
+        reason="cliëntenlijst geëxporteerd (CSV)",
+    )
+    rows = [
+        [
+            c.external_id,
+            c.personal.first_name if c.personal else "",
+            c.personal.last_name if c.personal else "",
+            ", ".join(o.label for o in c.desired_occupations),
+            c.wijk or "",
+            gebied(c.area),
+            c.ladder_step,
+            CANDIDATE_STATUS_NL[c.status.value],
+            "ja" if c.consent_to_share else "nee",
+        ]
+        for c in found.items
+        if isinstance(c, CandidateFull)
+    ]
+    header = ["cliëntnummer", "voornaam", "achternaam", "zoekt", "wijk", "gebied", "trede", "status", "toestemming"]
+    return csv_response("mijn-clienten", header, rows)
 
 
 @router.get("/kandidaten/{candidate_id}", response_class=HTMLResponse)

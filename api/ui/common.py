@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -101,6 +103,41 @@ def filter_link(path: str, filters: dict[str, Any]) -> Callable[..., str]:
         return f"{path}?{urlencode(params)}"
 
     return link
+
+
+LIST_PAGE = 50
+"""Rows per page of a list (caseload, vacancies, matches, audit log)."""
+CSV_ROWS = 5000
+"""The most rows one CSV export holds."""
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A CSV download (semicolon-separated with a BOM, as Dutch spreadsheet programs open it)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(x) for x in row])
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _cell(value: Any) -> str:
+    """A cell as text; one that a spreadsheet would run as a formula is quoted (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def paging(pagina: int, total: int | None, shown: int) -> dict[str, Any]:
+    """What a list's pager shows: this page's rows as 'first–last of total', and whether there is more."""
+    first = (pagina - 1) * LIST_PAGE + 1
+    last = first + shown - 1
+    more = last < total if total is not None else shown == LIST_PAGE
+    return {"pagina": pagina, "first": first if shown else 0, "last": last, "total": total, "more": more}
 
 
 @lru_cache(maxsize=1)

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from api.deps import SessionDep, StoreDep
-from api.ui.common import UiUser, back, check_csrf, page, redirect_with
+from api.ui.common import (
+    CSV_ROWS,
+    LIST_PAGE,
+    UiUser,
+    back,
+    check_csrf,
+    csv_response,
+    filter_link,
+    page,
+    paging,
+    redirect_with,
+)
+from matcher.labels import MATCH_STATUS_NL
 from models.db import real_transaction
 from models.enums import MATCH_TRANSITIONS, MatchStatus
 from models.services import ServiceError, match_flows
+from models.services.audit import record
 from models.tables import Vacancy
 
 router = APIRouter()
@@ -118,14 +131,19 @@ def card_of(terug: str, candidate_id: int, vacancy_id: int) -> str:
 
 @router.get("/matches", response_class=HTMLResponse)
 def matches_page(
-    request: Request, session: SessionDep, user: UiUser, status: MatchStatus | None = None
+    request: Request,
+    session: SessionDep,
+    user: UiUser,
+    status: MatchStatus | None = None,
+    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    """The matches this user acts on, optionally of one status."""
-    rows = match_flows.list_matches(session, user=user, status=status, limit=100)
+    """The matches this user acts on, optionally of one status, a page at a time."""
+    rows = match_flows.list_matches(session, user=user, status=status, limit=LIST_PAGE, offset=(pagina - 1) * LIST_PAGE)
     titles = {
         v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))
     }
     trans = {str(k): sorted(v) for k, v in MATCH_TRANSITIONS.items()}
+    filters = {"status": status.value if status else "", "pagina": pagina}
     return page(
         request,
         "ui/matches.html",
@@ -135,4 +153,35 @@ def matches_page(
         transitions=trans,
         status=status.value if status else "",
         statuses=list(MatchStatus),
+        link=filter_link("/ui/matches", filters),
+        p=paging(pagina, None, len(rows)),
     )
+
+
+@router.get("/matches.csv")
+def matches_csv(session: SessionDep, user: UiUser, status: MatchStatus | None = None) -> Response:
+    """The user's matches as CSV (the export is audited; candidates appear by number, never by name)."""
+    rows = match_flows.list_matches(session, user=user, status=status, limit=CSV_ROWS)
+    titles = {
+        v.id: v.title for v in session.scalars(select(Vacancy).where(Vacancy.id.in_([m.vacancy_id for m in rows])))
+    }
+    record(
+        session,
+        actor=user,
+        action="list.export",
+        object_type="match",
+        reason="matchlijst geëxporteerd (CSV)",
+        details={"status": status.value if status else None, "rows": len(rows)},
+    )
+    table = [
+        [
+            m.id,
+            titles.get(m.vacancy_id, ""),
+            m.candidate_id,
+            round(m.score),
+            MATCH_STATUS_NL[m.status.value],
+            m.status_reason,
+        ]
+        for m in rows
+    ]
+    return csv_response("matches", ["match", "vacature", "kandidaat", "score", "status", "reden"], table)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
+    CSV_ROWS,
+    LIST_PAGE,
     MAX_SHOWN,
     PAGE_STEP,
     THRESHOLD,
@@ -17,21 +19,27 @@ from api.ui.common import (
     areas_and_names,
     attempt,
     check_csrf,
+    csv_response,
     filter_link,
     lines,
     page,
+    paging,
     redirect_with,
     templates,
     ui_requires,
 )
+from api.ui.common import gebied as gebied_naam
 from matcher.enums import VacancyStatus
+from matcher.labels import OFFER_NL, VACANCY_STATUS_NL
 from matcher.wording import check_vacancy_text
 from models.enums import Role
-from models.schemas import VacancyChecked, VacancyCreate, VacancyUpdate
+from models.schemas import VacancyChecked, VacancyCreate, VacancyPage, VacancyUpdate
 from models.services import match_flows, rankings, vacancy_flows
 from models.services.access import require_vacancy_writer
 from models.services.areas import Geo
+from models.services.audit import record
 from models.services.vacancies import get_vacancy
+from models.services.vacancy_flows import VacancyOrder
 from models.tables import User, utcnow
 
 router = APIRouter()
@@ -42,21 +50,59 @@ def _own_area_code(session: Session, user: User) -> str | None:
     return Geo.of(session).area_by_id[user.area_id].code if user.area_id else None
 
 
+VACANCY_ORDER: dict[str, VacancyOrder] = {
+    "nieuw": "new",
+    "titel": "title",
+    "werkgever": "employer",
+    "sluiting": "closing",
+}
+Sort = Annotated[Literal["nieuw", "titel", "werkgever", "sluiting"], Query()]
+PageNo = Annotated[int, Query(ge=1, le=10_000)]
+StatusChoice = Annotated[Literal["", "open", "filled", "closed"], Query()]
+
+
+def _status(choice: str) -> VacancyStatus | None:
+    return VacancyStatus(choice) if choice else None
+
+
+def _listed(
+    session: Session,
+    user: User,
+    gebied: str | None,
+    status: VacancyStatus | None,
+    sorteer: str,
+    limit: int,
+    offset: int,
+) -> VacancyPage:
+    if gebied is None and user.role == Role.employer_adviser:
+        gebied = _own_area_code(session, user)
+    return vacancy_flows.list_vacancies(
+        session,
+        user=user,
+        areas=[gebied] if gebied else None,
+        status=status,
+        limit=limit,
+        offset=offset,
+        order=VACANCY_ORDER[sorteer],
+    )
+
+
 @router.get("/vacatures", response_class=HTMLResponse)
 def vacancies_page(
     request: Request,
     session: SessionDep,
     user: UiUser,
     gebied: str | None = None,
-    status: VacancyStatus | None = VacancyStatus.open,
+    status: StatusChoice = "open",
+    sorteer: Sort = "nieuw",
+    pagina: PageNo = 1,
 ) -> HTMLResponse:
-    """Vacancies; advisers start with their own gebied."""
+    """Vacancies, sorted and paged; advisers start with their own gebied ("Alle": ``status=``)."""
     areas, names = areas_and_names(session)
     if gebied is None and user.role == Role.employer_adviser:
         gebied = _own_area_code(session, user)
-    found = vacancy_flows.list_vacancies(
-        session, user=user, areas=[gebied] if gebied else None, status=status, limit=200
-    )
+    found = _listed(session, user, gebied or "", _status(status), sorteer, LIST_PAGE, (pagina - 1) * LIST_PAGE)
+    filters = {"gebied": gebied or "", "status": status, "sorteer": sorteer, "pagina": pagina}
     return page(
         request,
         "ui/vacancies.html",
@@ -65,8 +111,47 @@ def vacancies_page(
         areas_list=areas,
         area_names=names,
         gebied=gebied or "",
-        status=status.value if status else "",
+        status=status,
+        f=filters,
+        link=filter_link("/ui/vacatures", filters),
+        p=paging(pagina, found.page.total, len(found.items)),
     )
+
+
+@router.get("/vacatures.csv")
+def vacancies_csv(
+    session: SessionDep,
+    user: UiUser,
+    gebied: str | None = None,
+    status: StatusChoice = "open",
+    sorteer: Sort = "nieuw",
+) -> Response:
+    """The vacancies of the list's filters as CSV (the export is audited)."""
+    found = _listed(session, user, gebied, _status(status), sorteer, CSV_ROWS, 0)
+    record(
+        session,
+        actor=user,
+        action="list.export",
+        object_type="vacancy",
+        reason="vacaturelijst geëxporteerd (CSV)",
+        details={"gebied": gebied, "status": status or None, "rows": len(found.items)},
+    )
+    rows = [
+        [
+            v.title,
+            v.employer.name,
+            gebied_naam(v.area),
+            v.postcode,
+            OFFER_NL[v.offer_type.value],
+            v.hours_min,
+            v.hours_max,
+            VACANCY_STATUS_NL[v.status.value],
+            v.closing_date.isoformat() if v.closing_date else "",
+        ]
+        for v in found.items
+    ]
+    header = ["titel", "werkgever", "gebied", "postcode", "soort", "uren min", "uren max", "status", "sluitingsdatum"]
+    return csv_response("vacatures", header, rows)
 
 
 @router.post("/vacatures/controle", response_class=HTMLResponse)

@@ -7,7 +7,7 @@ entitled to (``views``) and writes the audit event.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -30,12 +30,15 @@ from models.services.audit import record, record_candidate_views
 from models.services.candidates import delete_candidate, get_candidate, update_candidate, upsert_candidate
 from models.services.matches import export_candidate
 from models.services.views import full, render
-from models.tables import Candidate, User, utcnow
+from models.tables import Candidate, CandidatePersonal, User, utcnow
 
 if TYPE_CHECKING:
     from models.services.matching import EngineStore
 
 CandidateOut = CandidateFull | CandidateReleased | CandidateAnonymous
+
+
+CandidateOrder = Literal["number", "name", "ladder", "new"]
 
 
 def list_candidates(
@@ -47,8 +50,11 @@ def list_candidates(
     limit: int = 50,
     offset: int = 0,
     reason: str = "kandidatenlijst",
+    order: CandidateOrder = "number",
 ) -> CandidatePage:
-    """A page of candidates (coaches: their own caseload), paged in SQL; every candidate shown is audited."""
+    """A page of candidates (coaches: their own caseload), paged in SQL and sorted by cliëntnummer, name (a
+    coach's own clients only: others never sort by what they may not see), ladder step or newest; every candidate
+    shown is audited."""
     geo = Geo.of(session)
     stmt = select(Candidate)
     if user.role == Role.coach:
@@ -58,9 +64,17 @@ def list_candidates(
     if status:
         stmt = stmt.where(Candidate.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = session.scalars(
-        stmt.options(selectinload(Candidate.personal)).order_by(Candidate.id).limit(limit).offset(offset)
-    ).all()
+    if order == "name" and user.role == Role.coach:
+        stmt = stmt.outerjoin(CandidatePersonal, CandidatePersonal.candidate_id == Candidate.id).order_by(
+            func.lower(CandidatePersonal.last_name), func.lower(CandidatePersonal.first_name), Candidate.id
+        )
+    elif order == "ladder":
+        stmt = stmt.order_by(Candidate.ladder_step.desc(), Candidate.id)
+    elif order == "new":
+        stmt = stmt.order_by(Candidate.id.desc())
+    else:
+        stmt = stmt.order_by(Candidate.external_id, Candidate.id)
+    page = session.scalars(stmt.options(selectinload(Candidate.personal)).limit(limit).offset(offset)).all()
     views = {c.id: candidate_view(user, c) for c in page}
     record_candidate_views(
         session,

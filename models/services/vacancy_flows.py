@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -108,6 +109,9 @@ def _require_employer_write(session: Session, *, user: User, data: EmployerCreat
     require_own_area(user, geo.area(data.area).id)
 
 
+VacancyOrder = Literal["new", "title", "employer", "closing"]
+
+
 def list_vacancies(
     session: Session,
     *,
@@ -118,8 +122,10 @@ def list_vacancies(
     mine: bool = False,
     limit: int = 50,
     offset: int = 0,
+    order: VacancyOrder = "new",
 ) -> VacancyPage:
-    """A page of vacancies (city-wide for everyone), newest first, with their wording check."""
+    """A page of vacancies (city-wide for everyone) with their wording check: newest first, or by title,
+    employer or closing date."""
     stmt = select(Vacancy)
     if areas:
         geo = Geo.of(session)
@@ -131,7 +137,15 @@ def list_vacancies(
     if mine:
         stmt = stmt.where(Vacancy.owner_id == user.id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Vacancy.id.desc()).limit(limit).offset(offset)).all()
+    if order == "title":
+        stmt = stmt.order_by(func.lower(Vacancy.title), Vacancy.id)
+    elif order == "employer":
+        stmt = stmt.join(Employer, Employer.id == Vacancy.employer_id).order_by(func.lower(Employer.name), Vacancy.id)
+    elif order == "closing":
+        stmt = stmt.order_by(Vacancy.closing_date.is_(None), Vacancy.closing_date, Vacancy.id)
+    else:
+        stmt = stmt.order_by(Vacancy.id.desc())
+    rows = session.scalars(stmt.limit(limit).offset(offset)).all()
     return VacancyPage(page=Page(total=total, limit=limit, offset=offset), items=[checked(v) for v in rows])
 
 
