@@ -438,6 +438,7 @@ class UserCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     area: AreaCode | None = None
+    team_lead: StrictBool = Field(default=False, description="reads the team dashboard (no personal data)")
 
 
 class UserRead(Strict):
@@ -450,6 +451,7 @@ class UserRead(Strict):
     role: Role
     area: str | None = None
     active: bool
+    team_lead: bool = False
 
 
 class WijkRead(Strict):

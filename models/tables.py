@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -137,6 +138,8 @@ class User(TimestampMixin, Base):
     role: Mapped[Role] = mapped_column(_enum(Role))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Reads the team dashboard (numbers per gebied and month; no personal data)."""
     area: Mapped[Area | None] = relationship()
 
 

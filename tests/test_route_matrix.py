@@ -62,6 +62,8 @@ UI_MATRIX = [
     ("GET", "/ui/instellingen", None, [200, 200, 200, 200, 200, 200]),
     ("POST", "/ui/instellingen", {"min_score": "60", "max_per_mail": "20", "active": "1"}, [303] * 5 + [403]),
     ("GET", "/ui/beheer", None, [403, 403, 403, 403, 403, 200]),
+    ("GET", "/ui/dashboard", None, [403, 403, 403, 403, 403, 200]),
+    ("GET", "/ui/dashboard.csv", None, [403, 403, 403, 403, 403, 200]),
     ("GET", "/ui/beheer/audit", None, [403, 403, 403, 403, 403, 200]),
     ("POST", "/ui/beheer/gebruiker", {"name": "X", "email": "geen-adres", "role": "coach"}, [403] * 5 + [200]),
     ("POST", "/ui/beheer/token", {"user_id": "2147483000", "actie": "intrekken"}, [403] * 5 + [404]),

@@ -299,7 +299,7 @@ def _pages(api) -> dict[str, list[str]]:
             "/ui/zoeken?q=magazijn&soort=kandidaten",
             "/ui/bestaat-niet",
         ],
-        "admin": ["/ui/beheer", "/ui/beheer/audit"],
+        "admin": ["/ui/beheer", "/ui/beheer/audit", "/ui/dashboard"],
     }
 
 
@@ -338,6 +338,16 @@ def test_every_page_fits_the_screen_has_big_enough_targets_and_no_axe_violations
                 found[f"{who} {url}: axe"] = result
         page.close()
     assert not found, found
+
+
+def test_a_team_lead_reads_the_dashboard(browser, server, api):
+    page = _sign_in(browser, server, api, "coach.centrum")
+    page.get_by_role("link", name="Teamdashboard").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == "Teamdashboard"
+    assert page.get_by_role("img", name="Plaatsingen per maand, hele gemeente").count() == 1
+    _shot(page, "teamleider-dashboard")
+    page.close()
 
 
 def test_on_a_phone_a_long_ranking_starts_with_the_explanations_folded(browser, server, api):

@@ -52,12 +52,15 @@ def admin_add_user(
     email: Annotated[str, Form()],
     role: Annotated[str, Form()],
     area: Annotated[str, Form()] = "",
+    teamleider: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a user (the same flow as ``POST /v1/admin/users``)."""
     check_csrf(request, csrf)
 
     def add() -> UserRead:
-        data = UserCreate.model_validate({"name": name, "email": email, "role": role, "area": area or None})
+        data = UserCreate.model_validate(
+            {"name": name, "email": email, "role": role, "area": area or None, "team_lead": teamleider == "1"}
+        )
         return users.add_user(session, actor=user, data=data)
 
     added, errors = attempt(session, add)

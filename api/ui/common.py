@@ -41,7 +41,7 @@ from models.db import real_transaction, session_factory
 from models.enums import Role
 from models.schemas import AreaRead
 from models.services import ServiceError, sessions
-from models.services.access import Forbidden, next_steps, require_role
+from models.services.access import Forbidden, next_steps, reads_dashboard, require_role
 from models.services.areas import list_areas
 from models.tables import User
 
@@ -207,7 +207,9 @@ def _identify(request: Request, session: Session) -> User | None:
     request.state.csrf = _csrf(request, raw or "")
     request.state.user_id = user.id
     # a detached copy for the error page, which is rendered after the request's transaction rolled back
-    request.state.ui_user = SimpleNamespace(id=user.id, name=user.name, email=user.email, role=Role(user.role))
+    request.state.ui_user = SimpleNamespace(
+        id=user.id, name=user.name, email=user.email, role=Role(user.role), team_lead=bool(user.team_lead)
+    )
     return user
 
 
@@ -247,6 +249,7 @@ def page(request: Request, name: str, user: User | None, **ctx: Any) -> HTMLResp
         "flash": flash,
         "areas": areas,
         "next_steps": (lambda status: next_steps(user, status)) if user is not None else (lambda status: []),
+        "reads_dashboard": lambda who: who is not None and reads_dashboard(who),
     }
     return templates.TemplateResponse(request, name, base | LABELS | ctx)
 

@@ -182,6 +182,17 @@ def require_coach_of(user: User, cand: Candidate) -> None:
         raise Forbidden("only the candidate's own coach may do this")
 
 
+def require_team_lead(user: User) -> None:
+    """The team dashboard: team leads (a right on the user) and admins."""
+    if not (user.team_lead or user.role == Role.admin):
+        raise Forbidden("the team dashboard is for team leads")
+
+
+def reads_dashboard(user: User) -> bool:
+    """Whether the menu shows the team dashboard."""
+    return bool(user.team_lead) or user.role == Role.admin
+
+
 def require_role(user: User, *roles: Role) -> None:
     """The user has one of the roles."""
     if user.role not in roles:

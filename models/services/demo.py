@@ -24,6 +24,10 @@ EDU_WEIGHTS = {"none": 14, "vmbo": 22, "mbo1": 12, "mbo2": 22, "mbo3": 12, "mbo4
 LADDER_WEIGHTS = {1: 4, 2: 14, 3: 24, 4: 28, 5: 22, 6: 8}
 
 
+TEAM_LEAD = "coach.centrum"
+"""The demo user who also reads the team dashboard."""
+
+
 def demo_users(session: Session) -> list[User]:
     """Create one coach, employer adviser and jobhunter per gebied and one admin (when missing)."""
     geo = Geo.of(session)
@@ -41,7 +45,13 @@ def demo_users(session: Session) -> list[User]:
         if user is None:
             user = create_user(
                 session,
-                data=UserCreate(email=email, name=name, role=role, area=AreaCode(area_code) if area_code else None),
+                data=UserCreate(
+                    email=email,
+                    name=name,
+                    role=role,
+                    area=AreaCode(area_code) if area_code else None,
+                    team_lead=local == TEAM_LEAD,
+                ),
             )
         users.append(user)
     return users

@@ -34,6 +34,7 @@ def user_read(user: User) -> UserRead:
         role=user.role,
         area=user.area.code if user.area else None,
         active=user.active,
+        team_lead=bool(user.team_lead),
     )
 
 
@@ -44,7 +45,14 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     area_id = Geo.of(session).area(data.area).id if data.area else None
     if data.role in (Role.coach, Role.employer_adviser, Role.jobhunter) and area_id is None:
         raise Conflict(f"a {data.role.value} needs a gebied", field="area")
-    user = User(email=data.email.lower(), name=data.name, role=data.role, area_id=area_id, active=True)
+    user = User(
+        email=data.email.lower(),
+        name=data.name,
+        role=data.role,
+        area_id=area_id,
+        active=True,
+        team_lead=data.team_lead,
+    )
     session.add(user)
     session.flush()
     return user
