@@ -340,6 +340,30 @@ def test_every_page_fits_the_screen_has_big_enough_targets_and_no_axe_violations
     assert not found, found
 
 
+def test_a_refused_vacancy_says_why_in_dutch_next_to_the_field(browser, server, api):
+    page = _sign_in(browser, server, api, "adviseur.west")
+    page.goto(f"{server}/ui/vacatures/nieuw")
+    page.get_by_label("Titel").fill("Magazijnmedewerker")
+    page.get_by_label("Werkgever").fill("Testbedrijf")
+    page.get_by_label("Postcode (4 cijfers)").fill("1012")
+    page.get_by_label("Uren per week (minimaal)").fill("32")
+    page.get_by_label("Uren per week (maximaal)").fill("8")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    postcode = page.get_by_label("Postcode (4 cijfers)")
+    assert postcode.get_attribute("aria-invalid") == "true"
+    assert "ligt niet in de gemeente" in page.locator(f"#{postcode.get_attribute('aria-describedby')}").inner_text()
+    _shot(page, "adviseur-formulier-fouten")
+    postcode.fill("9712")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    hours = page.get_by_label("Uren per week (maximaal)")
+    assert "lager dan het minimum" in page.locator(f"#{hours.get_attribute('aria-describedby')}").inner_text()
+    assert page.get_by_label("Titel").input_value() == "Magazijnmedewerker", "what was typed is kept"
+    assert "is more than" not in page.content() and "known postcode" not in page.content()
+    page.close()
+
+
 def test_a_team_lead_reads_the_dashboard(browser, server, api):
     page = _sign_in(browser, server, api, "coach.centrum")
     page.get_by_role("link", name="Teamdashboard").click()
@@ -347,6 +371,9 @@ def test_a_team_lead_reads_the_dashboard(browser, server, api):
     assert page.get_by_role("heading", level=1).inner_text() == "Teamdashboard"
     assert page.get_by_role("img", name="Plaatsingen per maand, hele gemeente").count() == 1
     _shot(page, "teamleider-dashboard")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    _shot(page, "telefoon-teamleider-dashboard")
     page.close()
 
 
