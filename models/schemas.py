@@ -284,14 +284,14 @@ class CandidateUpdate(Patch):
     area: AreaCode | SkipJsonSchema[None] = None
     postcode: Postcode4 | SkipJsonSchema[None] = None
     status: CandidateStatus | SkipJsonSchema[None] = None
-    desired_occupations: list[Concept] | SkipJsonSchema[None] = None
-    skills: list[Concept] | SkipJsonSchema[None] = None
-    experience: list[Experience] | SkipJsonSchema[None] = None
+    desired_occupations: Annotated[list[Concept], Field(max_length=20)] | SkipJsonSchema[None] = None
+    skills: Annotated[list[Concept], Field(max_length=100)] | SkipJsonSchema[None] = None
+    experience: Annotated[list[Experience], Field(max_length=50)] | SkipJsonSchema[None] = None
     education_level: EducationLevel | SkipJsonSchema[None] = None
     startkwalificatie: StrictBool | SkipJsonSchema[None] = None
-    languages: list[str] | SkipJsonSchema[None] = None
+    languages: Annotated[list[str], Field(max_length=20)] | SkipJsonSchema[None] = None
     dutch_level: DutchLevel | None = None
-    driving_licences: list[Licence] | SkipJsonSchema[None] = None
+    driving_licences: Annotated[list[Licence], Field(max_length=10)] | SkipJsonSchema[None] = None
     own_transport: StrictBool | SkipJsonSchema[None] = None
     travel_mode: TravelMode | SkipJsonSchema[None] = None
     max_travel_km: StrictFloat | None = Field(default=None, gt=0, le=300)
@@ -344,9 +344,9 @@ class EmployerUpdate(Patch):
     kvk_number: str | None = Field(default=None, pattern=r"^[0-9]{8}$")
     sector: Annotated[str, Field(max_length=100)] | SkipJsonSchema[None] = None
     area: AreaCode | SkipJsonSchema[None] = None
-    contact_name: str | None = None
+    contact_name: str | None = Field(default=None, max_length=200)
     contact_email: Email | None = None
-    contact_phone: str | None = None
+    contact_phone: str | None = Field(default=None, max_length=32)
 
 
 class EmployerRead(EmployerCreate):
@@ -403,8 +403,8 @@ class VacancyUpdate(Patch):
     title: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = None
     description: Annotated[str, Field(max_length=10000)] | SkipJsonSchema[None] = None
     occupation: Concept | None = None
-    required_skills: list[Concept] | SkipJsonSchema[None] = None
-    nice_skills: list[Concept] | SkipJsonSchema[None] = None
+    required_skills: Annotated[list[Concept], Field(max_length=50)] | SkipJsonSchema[None] = None
+    nice_skills: Annotated[list[Concept], Field(max_length=50)] | SkipJsonSchema[None] = None
     hours_min: Hours | SkipJsonSchema[None] = None
     hours_max: Hours | SkipJsonSchema[None] = None
     postcode: Postcode4 | SkipJsonSchema[None] = None

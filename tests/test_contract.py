@@ -168,3 +168,18 @@ def test_an_esco_uri_with_a_nul_character_is_refused_and_the_schema_says_so(api)
     assert re.search(pattern, "http://data.europa.eu/esco/skill/abc")
     cid = _own_client(api)
     _problem(api.patch("coach.oost", f"/v1/candidates/{cid}", json={"skills": [{"label": "x", "uri": bad}]}))
+
+
+def test_a_patch_beyond_the_create_limits_is_a_422_not_a_500(api):
+    """Found by the schemathesis CLI with seed 20261124: a long contact_phone was stored, then failed the read
+    schema (500); 16 driving licences were refused with a limit the schema did not state."""
+    with Session(api.env["engine"]) as s:
+        oost = s.scalar(select(Area.id).where(Area.code == "oost"))
+        emp = s.scalar(select(Vacancy.employer_id).where(Vacancy.area_id == oost).order_by(Vacancy.id))
+    before = api.get("adviseur.oost", f"/v1/employers/{emp}").json()
+    problem = _problem(api.patch("adviseur.oost", f"/v1/employers/{emp}", json={"contact_phone": "0" * 200}))
+    assert problem["errors"][0]["pointer"] == "/body/contact_phone"
+    assert api.get("adviseur.oost", f"/v1/employers/{emp}").json() == before
+    cid = _own_client(api)
+    problem = _problem(api.patch("coach.oost", f"/v1/candidates/{cid}", json={"driving_licences": ["B"] * 16}))
+    assert problem["errors"][0]["pointer"] == "/body/driving_licences"
