@@ -123,7 +123,7 @@ class RequestMiddleware:
             return
         received = 0
 
-        async def limited_receive() -> Message:
+        async def read_limited() -> Message:
             nonlocal received
             msg = await receive()
             if msg["type"] == "http.request":
@@ -131,6 +131,22 @@ class RequestMiddleware:
                 if received > self.max_body:
                     raise _TooLarge()
             return msg
+
+        limited_receive: Receive
+        if headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
+            # A web form is small: read it here, and refuse a field with a NUL (PostgreSQL cannot store one; the
+            # JSON API's schemas refuse it too) before any page sees it.
+            try:
+                form = await _whole_body(read_limited)
+            except _TooLarge:
+                await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)
+                return
+            if b"%00" in form:
+                await _problem(send, 422, "Unprocessable Content", "a form field holds a NUL character", rid)
+                return
+            limited_receive = _replay(receive, form)
+        else:
+            limited_receive = read_limited
 
         status = 500
         start = time.perf_counter()
@@ -167,6 +183,7 @@ class RequestMiddleware:
         except _TooLarge:
             status = 413
             await _problem(send, 413, "Content Too Large", f"request body over {self.max_body} bytes", rid)
+
         finally:
             self.metrics.in_flight.pop(key, None)
             elapsed = time.perf_counter() - start
@@ -195,15 +212,27 @@ class _TooLarge(Exception):
     pass
 
 
-def _replay(receive: Receive) -> Receive:
-    """The request's (empty) body once more for a read that runs again, then the client's own messages."""
+async def _whole_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        msg = await receive()
+        if msg["type"] != "http.request":
+            break
+        chunks.append(msg.get("body", b""))
+        if not msg.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(receive: Receive, body: bytes = b"") -> Receive:
+    """A body read already (empty for a read that runs again) once more, then the client's own messages."""
     sent = False
 
     async def again() -> Message:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
     return again

@@ -205,3 +205,19 @@ def test_lists_page_and_sort(api):
     more = re.findall(r'<tr><td><a href="/ui/vacatures/\d+">([^<]+)</a>', second)
     assert more and more[0].lower() >= titles[-1].lower() and "51–" in second
     assert 'aria-sort="ascending"' in first
+
+
+def test_a_nul_character_in_a_form_is_refused_and_nothing_is_saved(api):
+    """Was: a consent note with a NUL reached PostgreSQL (a 500); the JSON API's schemas already refused it."""
+    c = _client(api, "coach.oost")
+    with Session(api.env["engine"]) as s:
+        cid = s.scalar(select(Candidate.id).where(Candidate.coach_id == api.env["users"]["coach.oost"]))
+        before = s.get(Candidate, cid).consent_to_share
+    page = c.get(f"/ui/kandidaten/{cid}").text
+    res = c.post(
+        f"/ui/kandidaten/{cid}/toestemming",
+        data={"csrf": _csrf(page), "consent": "0" if before else "1", "note": "mondeling\x00"},
+    )
+    assert res.status_code == 422
+    with Session(api.env["engine"]) as s:
+        assert s.get(Candidate, cid).consent_to_share == before
