@@ -314,7 +314,9 @@ def _small_targets(page) -> list[str]:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_every_page_fits_the_screen_has_big_enough_targets_and_no_axe_violations(browser, server, api, width):
+def test_every_page_fits_the_screen_has_big_enough_targets_and_no_axe_violations(browser, server, api, width, backend):
+    if backend != "sqlite":
+        pytest.skip("the sweep checks markup, which is the same on both databases (the scenarios run on both)")
     found: dict[str, object] = {}
     for who, urls in _pages(api).items():
         page = _sign_in(browser, server, api, who)
