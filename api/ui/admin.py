@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.deps import SessionDep, SettingsDep
 from api.ui.common import (
     LIST_PAGE,
+    PageNo,
     UiUser,
     areas_and_names,
     attempt,
@@ -96,7 +97,7 @@ def audit_page(
     user: UiUser,
     clientnummer: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     actie: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_.]*$")] = None,
-    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    pagina: PageNo = 1,
 ) -> HTMLResponse:
     """The audit log in words: who did what with whom (a client by cliëntnummer), filtered by cliëntnummer and
     action."""

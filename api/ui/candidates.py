@@ -14,6 +14,7 @@ from api.ui.common import (
     MAX_SHOWN,
     PAGE_STEP,
     THRESHOLD,
+    PageNo,
     UiUser,
     areas_and_names,
     attempt,
@@ -39,7 +40,6 @@ router = APIRouter(dependencies=[ui_requires(Role.coach)])
 
 CASELOAD_ORDER: dict[str, CandidateOrder] = {"nummer": "number", "naam": "name", "trede": "ladder", "nieuw": "new"}
 Sort = Annotated[Literal["nummer", "naam", "trede", "nieuw"], Query()]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
 
 
 @router.get("/kandidaten", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -109,6 +109,7 @@ LIST_PAGE = 50
 """Rows per page of a list (caseload, vacancies, matches, audit log)."""
 CSV_ROWS = 5000
 """The most rows one CSV export holds."""
+PageNo = Annotated[int, Query(ge=1, le=10_000, description="page of a list, from 1")]
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:

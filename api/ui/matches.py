@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from api.deps import SessionDep, StoreDep
 from api.ui.common import (
     CSV_ROWS,
     LIST_PAGE,
+    PageNo,
     UiUser,
     back,
     check_csrf,
@@ -135,7 +136,7 @@ def matches_page(
     session: SessionDep,
     user: UiUser,
     status: MatchStatus | None = None,
-    pagina: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    pagina: PageNo = 1,
 ) -> HTMLResponse:
     """The matches this user acts on, optionally of one status, a page at a time."""
     rows = match_flows.list_matches(session, user=user, status=status, limit=LIST_PAGE, offset=(pagina - 1) * LIST_PAGE)

@@ -15,6 +15,7 @@ from api.ui.common import (
     MAX_SHOWN,
     PAGE_STEP,
     THRESHOLD,
+    PageNo,
     UiUser,
     areas_and_names,
     attempt,
@@ -57,7 +58,6 @@ VACANCY_ORDER: dict[str, VacancyOrder] = {
     "sluiting": "closing",
 }
 Sort = Annotated[Literal["nieuw", "titel", "werkgever", "sluiting"], Query()]
-PageNo = Annotated[int, Query(ge=1, le=10_000)]
 StatusChoice = Annotated[Literal["", "open", "filled", "closed"], Query()]
 
 
