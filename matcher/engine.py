@@ -20,7 +20,16 @@ import numpy as np
 from matcher.embedder import Embedder
 from matcher.index import FaissIndex, VectorIndex
 from matcher.profiles import CandidateProfile, Concept, VacancyProfile, candidate_texts, vacancy_texts
-from matcher.ranking import Features, MatchResult, RankingConfig, SkillMatch, offer_fits_ladder, score
+from matcher.ranking import (
+    Features,
+    MatchResult,
+    PairBlock,
+    RankingConfig,
+    SkillMatch,
+    offer_fits_ladder,
+    score,
+    score_block,
+)
 from matcher.textvectors import TextVectors
 
 
@@ -497,13 +506,13 @@ class MatchEngine:
         assert cp.occ_mat is not None and vp.occ_mat is not None and cp.skill_mat is not None
         # Occupation: best pair of labels.
         if len(cp.occ_mat) and len(vp.occ_mat):
-            sims = cp.occ_mat @ vp.occ_mat.T
+            sims = cp.occ_mat.astype(np.float64) @ vp.occ_mat.T.astype(np.float64)
             bi, bj = (int(x) for x in np.unravel_index(int(np.argmax(sims)), sims.shape))
             occ_sim, pair = float(sims[bi, bj]), (cp.occ_labels[bi], vp.occ_labels[bj])
         else:
             occ_sim, pair = 0.0, ("", vp.occ_labels[0] if vp.occ_labels else "")
         sim_all = (
-            cp.skill_mat @ vp.skill_mat.T
+            cp.skill_mat.astype(np.float64) @ vp.skill_mat.T.astype(np.float64)
             if len(cp.skill_mat) and vp.skill_mat is not None and len(vp.skill_mat)
             else None
         )
@@ -570,25 +579,53 @@ class MatchEngine:
             if not via and s.uri and s.uri in cp.essential:
                 via = f"hoort bij beroep '{cp.essential[s.uri]}'"
             matches.append(SkillMatch(s.label, bool(via), via, req))
-        skills_sim = float(cp.comp[1] @ vp.comp[1]) if cp.skill_labels and vp.skill_labels else None
-        return Features(occ_sim, pair, esco, skills_sim, float(cp.comp[2] @ vp.comp[2]), matches)
+        c_comp, v_comp = cp.comp.astype(np.float64), vp.comp.astype(np.float64)
+        skills_sim = float(c_comp[1] @ v_comp[1]) if cp.skill_labels and vp.skill_labels else None
+        return Features(occ_sim, pair, esco, skills_sim, float(c_comp[2] @ v_comp[2]), matches)
 
-    def _quick_features(self, pairs: list[tuple[CandidateProfile, VacancyProfile]]) -> list[Features]:
-        """Features of many pairs that share one side, with one matrix product per kind (no wording)."""
-        if not pairs:
-            return []
+    def _block(self, pairs: list[tuple[CandidateProfile, VacancyProfile]]) -> PairBlock:
+        """The similarities of many pairs that share one side as arrays: one matrix product per kind of label
+        and no wording (pairs that share no side are computed one by one)."""
         cps = [self._cprep[c.id] for c, _ in pairs]
         vps = [self._vprep[v.id] for _, v in pairs]
         one_vacancy = all(vp is vps[0] for vp in vps)
-        if not one_vacancy and not all(cp is cps[0] for cp in cps):
-            return [self.features(c, v, explain=False) for c, v in pairs]
+        if not pairs or (not one_vacancy and not all(cp is cps[0] for cp in cps)):
+            return PairBlock.of([self.features(c, v, explain=False) for c, v in pairs])
         occ = self._best_blocks([p.occ_mat for p in cps], [p.occ_mat for p in vps], one_vacancy, reduce_all=True)
         skl = self._best_blocks([p.skill_mat for p in cps], [p.skill_mat for p in vps], one_vacancy, reduce_all=False)
-        out = []
-        for (c, v), cp, vp, o, b in zip(pairs, cps, vps, occ, skl, strict=True):
-            occ_sim = float(o) if o is not None else 0.0
-            out.append(self._assemble(c, v, cp, vp, occ_sim, ("", ""), b, None))
-        return out
+        thr = self.config.skill_match_threshold
+        nan = float("nan")
+        n = len(pairs)
+        esco = np.full(n, nan)
+        required = np.zeros(n, dtype=np.int64)
+        matched = np.zeros(n, dtype=np.int64)
+        for i, ((_, v), cp, vp, best) in enumerate(zip(pairs, cps, vps, skl, strict=True)):
+            if vp.occ_uris and cp.occ_uris:
+                esco[i] = 1.0 if vp.occ_uris & cp.occ_uris else 0.5 if vp.isco & cp.isco else 0.0
+            req = v.required_skills
+            required[i] = len(req)
+            n_best = len(best) if best is not None else 0
+            matched[i] = sum(
+                1
+                for j, s in enumerate(req)
+                if s.label.lower() in cp.skill_lower
+                or (s.uri and (s.uri in cp.skill_uris or s.uri in cp.essential))
+                or (j < n_best and best is not None and best[j] >= thr)
+            )
+        # Cosines of the skill texts and of the full texts, in float64 like ``features``.
+        fixed, varying = (vps[0], cps) if one_vacancy else (cps[0], vps)
+        assert fixed.comp is not None
+        rows = np.stack([p.comp for p in varying])[:, 1:].astype(np.float64)  # type: ignore[misc]
+        dots = np.einsum("nkd,kd->nk", rows, fixed.comp[1:].astype(np.float64))
+        has_skills = np.array([bool(cp.skill_labels and vp.skill_labels) for cp, vp in zip(cps, vps, strict=True)])
+        return PairBlock(
+            np.array([0.0 if o is None else float(o) for o in occ], dtype=np.float64),
+            esco,
+            required,
+            matched,
+            np.where(has_skills, dots[:, 0], nan),
+            dots[:, 1],
+        )
 
     @staticmethod
     def _best_blocks(
@@ -601,7 +638,8 @@ class MatchEngine:
         if fixed is None or not len(fixed) or not keep:
             return out
         blocks: list[np.ndarray] = [m for m in varying if m is not None and len(m)]
-        sims = np.concatenate(blocks) @ fixed.T  # [rows of the varying side, rows of the fixed side]
+        # [rows of the varying side, rows of the fixed side], in float64 like ``features`` (the same scores)
+        sims = np.concatenate(blocks).astype(np.float64) @ fixed.T.astype(np.float64)
         bounds = np.cumsum([0] + [len(b) for b in blocks])
         if reduce_all or not one_vacancy:  # a value per row of the varying side is what is needed
             rows = sims.max(axis=1)
@@ -632,16 +670,17 @@ class MatchEngine:
         Equal scores (often 0 far down a list) are ordered by the retrieval similarity, then by id.
         """
         today, cfg = self.today(), self.config
-        feats = self._quick_features(pairs)
-        quick = [
-            (score(c, v, f, cfg, today, explain=False), float(s))
-            for (c, v), f, s in zip(pairs, feats, sims, strict=True)
+        cs, vs = [c for c, _ in pairs], [v for _, v in pairs]
+        scores, eligible = score_block(cs, vs, self._block(pairs), cfg, today)
+        keep = [
+            (scores[i], bool(eligible[i]), float(sims[i]), cs[i].id, vs[i].id)
+            for i in range(len(pairs))
+            if (eligible[i] or include_ineligible) and scores[i] >= min_score
         ]
-        keep = [(r, s) for r, s in quick if (r.eligible or include_ineligible) and r.score >= min_score]
-        keep.sort(key=lambda x: (not x[0].eligible, -x[0].score, -x[1], x[0].candidate_id, x[0].vacancy_id))
+        keep.sort(key=lambda x: (not x[1], -x[0], -x[2], x[3], x[4]))
         out = []
-        for r, _ in keep[:k]:
-            c, v = self.candidates[r.candidate_id], self.vacancies[r.vacancy_id]
+        for _, _, _, cid, vid in keep[:k]:
+            c, v = self.candidates[cid], self.vacancies[vid]
             out.append(score(c, v, self.features(c, v), cfg, today))
         return out
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from matcher.enums import CONSTRAINT_CONFLICTS, EDUCATION_RANK
 from matcher.labels import EDUCATION_NL
@@ -121,7 +124,17 @@ class MatchResult:
             "matched_skills": [{"skill": s.skill, "via": s.via} for s in self.skills if s.matched and s.required],
             "missing_skills": [s.skill for s in self.skills if not s.matched and s.required],
             "matched_nice_skills": [s.skill for s in self.skills if s.matched and not s.required],
-            "conditions": [asdict(c) for c in self.conditions],
+            "conditions": [
+                {
+                    "code": c.code,
+                    "label": c.label,
+                    "met": c.met,
+                    "hard": c.hard,
+                    "detail": c.detail,
+                    "penalty": c.penalty,
+                }
+                for c in self.conditions
+            ],
         }
 
 
@@ -157,24 +170,19 @@ def conditions(
     # Travel: soft; distance between postcode centres, with a detour factor.
     if c.location and v.location:
         km = haversine_km(c.location, v.location) * DETOUR
-        mode = c.travel_mode if c.travel_mode in SPEED_KMH else "bike"
+        mode, limit = limit_km(c)
         minutes = OVERHEAD_MIN[mode] + km / SPEED_KMH[mode] * 60
-        limit_km = c.max_travel_km
-        if limit_km is None and c.max_travel_minutes is not None:
-            limit_km = max(0.0, (c.max_travel_minutes - OVERHEAD_MIN[mode]) / 60 * SPEED_KMH[mode])
-        if limit_km is None:
-            limit_km = DEFAULT_MAX_KM[mode]
-        over = km - limit_km
+        over = km - limit
         out.append(
             Condition(
                 "travel",
                 "Reisafstand",
                 over <= 0,
                 False,
-                f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit_km:.0f} km"
+                f"ongeveer {km:.0f} km (~{minutes:.0f} min {_mode_nl(mode)}), maximum {limit:.0f} km"
                 if explain
                 else "",
-                cfg.travel_penalty * min(1.0, 0.5 + over / max(limit_km, 1.0)) if over > 0 else 0.0,
+                cfg.travel_penalty * min(1.0, 0.5 + over / max(limit, 1.0)) if over > 0 else 0.0,
             )
         )
     else:
@@ -237,6 +245,118 @@ def conditions(
     return out
 
 
+@dataclass
+class PairBlock:
+    """The similarities of many pairs as arrays: what ``score`` needs, without wording (NaN: not applicable)."""
+
+    occupation_sim: np.ndarray  # best cosine of the occupation labels
+    occupation_esco: np.ndarray  # 1 same ESCO occupation, 0.5 same ISCO group, 0 neither, NaN unknown
+    skills_required: np.ndarray  # number of required skills of the vacancy
+    skills_matched: np.ndarray  # how many of them the candidate covers
+    skills_sim: np.ndarray  # cosine of the two skill texts, NaN when a side has none
+    text_sim: np.ndarray  # cosine of the full texts
+
+    @classmethod
+    def of(cls, feats: Sequence[Features]) -> PairBlock:
+        """The arrays of per-pair features (for pairs that share no side)."""
+        req = [[s for s in f.skills if s.required] for f in feats]
+        nan = float("nan")
+        return cls(
+            np.array([f.occupation_sim for f in feats], dtype=np.float64),
+            np.array([nan if f.occupation_esco is None else f.occupation_esco for f in feats], dtype=np.float64),
+            np.array([len(r) for r in req], dtype=np.int64),
+            np.array([sum(s.matched for s in r) for r in req], dtype=np.int64),
+            np.array([nan if f.skills_sim is None else f.skills_sim for f in feats], dtype=np.float64),
+            np.array([f.text_sim for f in feats], dtype=np.float64),
+        )
+
+
+def limit_km(c: CandidateProfile) -> tuple[str, float]:
+    """The candidate's travel mode and the farthest they travel, in km."""
+    mode = c.travel_mode if c.travel_mode in SPEED_KMH else "bike"
+    limit = c.max_travel_km
+    if limit is None and c.max_travel_minutes is not None:
+        limit = max(0.0, (c.max_travel_minutes - OVERHEAD_MIN[mode]) / 60 * SPEED_KMH[mode])
+    if limit is None:
+        limit = DEFAULT_MAX_KM[mode]
+    return mode, limit
+
+
+def _calibrated(x: np.ndarray, cfg: RankingConfig) -> np.ndarray:
+    out: np.ndarray = np.minimum(1.0, np.maximum(0.0, (x - cfg.sim_floor) / (cfg.sim_ceiling - cfg.sim_floor)))
+    return out
+
+
+def score_block(
+    cs: Sequence[CandidateProfile], vs: Sequence[VacancyProfile], f: PairBlock, cfg: RankingConfig, today: dt.date
+) -> tuple[list[float], np.ndarray]:
+    """The scores (0–100, one decimal) and eligibility of many pairs ``(cs[i], vs[i])`` at once: the same
+    numbers as ``score(..., explain=False)`` pair by pair, with array operations instead of objects."""
+    w = cfg.weights
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coverage = np.where(f.skills_required > 0, f.skills_matched / np.maximum(f.skills_required, 1), np.nan)
+        comps = [
+            (w.occupation, _calibrated(f.occupation_sim, cfg)),
+            (w.occupation_esco, f.occupation_esco),
+            (w.skill_coverage, coverage),
+            (w.skills, _calibrated(f.skills_sim, cfg)),
+            (w.text, _calibrated(f.text_sim, cfg)),
+        ]
+    n = len(cs)
+    total_w, num = np.zeros(n), np.zeros(n)
+    for weight, val in comps:  # the order of ``score``: the same float sums
+        present = ~np.isnan(val)
+        total_w = total_w + np.where(present, weight, 0.0)
+        num = num + np.where(present, weight * np.nan_to_num(val), 0.0)
+    base = np.where(total_w > 0, num / np.where(total_w > 0, total_w, 1.0), 0.0)
+    # Hours (soft).
+    c_hmin = np.array([c.hours_min for c in cs], dtype=np.int64)
+    c_hmax = np.array([c.hours_max for c in cs], dtype=np.int64)
+    v_hmin = np.array([v.hours_min for v in vs], dtype=np.int64)
+    v_hmax = np.array([v.hours_max for v in vs], dtype=np.int64)
+    gap = np.maximum(np.maximum(v_hmin - c_hmax, c_hmin - v_hmax), 0)
+    pen_hours = np.where(gap > 0, cfg.hours_penalty * np.minimum(1.0, gap / 8), 0.0)
+    # Travel (soft).
+    both = np.array([bool(c.location and v.location) for c, v in zip(cs, vs, strict=True)], dtype=bool)
+    loc_c = np.array([c.location if c.location else (0.0, 0.0) for c in cs], dtype=np.float64).reshape(n, 2)
+    loc_v = np.array([v.location if v.location else (0.0, 0.0) for v in vs], dtype=np.float64).reshape(n, 2)
+    lat1, lon1, lat2, lon2 = (np.radians(x) for x in (loc_c[:, 0], loc_c[:, 1], loc_v[:, 0], loc_v[:, 1]))
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    km = 2 * 6371.0 * np.arcsin(np.sqrt(h)) * DETOUR
+    limit = np.array([limit_km(c)[1] for c in cs], dtype=np.float64)
+    over = km - limit
+    pen_travel = np.where(
+        both & (over > 0), cfg.travel_penalty * np.minimum(1.0, 0.5 + over / np.maximum(limit, 1.0)), 0.0
+    )
+    # Driving licence and stated work constraints (hard).
+    blocked = np.array(
+        [
+            bool(v.driving_licence and v.driving_licence not in c.driving_licences)
+            or any(CONSTRAINT_CONFLICTS.get(k) in v.work_conditions for k in c.constraints)
+            for c, v in zip(cs, vs, strict=True)
+        ],
+        dtype=bool,
+    )
+    # Education (soft).
+    need = np.array([EDUCATION_RANK.get(v.education_level, 0) for v in vs], dtype=np.int64)
+    have = np.array([EDUCATION_RANK.get(c.education_level, 0) for c in cs], dtype=np.int64)
+    factor = np.array([0.5 if v.offer_type == "learning_job" else 1.0 for v in vs], dtype=np.float64)
+    short = np.maximum(0, need - have)
+    pen_edu = np.where((need > 0) & (short > 0), np.minimum(2, short) * cfg.education_penalty_per_level * factor, 0.0)
+    # Availability (soft).
+    late = np.array(
+        [
+            bool(c.available_from and v.start_date and c.available_from > max(v.start_date, today))
+            for c, v in zip(cs, vs, strict=True)
+        ],
+        dtype=bool,
+    )
+    pen_late = np.where(late, cfg.availability_penalty, 0.0)
+    penalty = ((pen_hours + pen_travel) + pen_edu) + pen_late
+    values = np.maximum(0.0, np.minimum(100.0, 100.0 * base - penalty))
+    return [round(x, 1) for x in values.tolist()], ~blocked
+
+
 def _mode_nl(mode: str) -> str:
     return {"walk": "lopen", "bike": "fietsen", "public_transport": "ov", "car": "auto"}[mode]
 
@@ -262,10 +382,19 @@ def score(
         "skills": w.skills,
         "text": w.text,
     }
-    total_w = sum(weights[k] for k, val in comps.items() if val is not None)
-    base = sum(weights[k] * val for k, val in comps.items() if val is not None) / total_w if total_w else 0.0
+    # Sums left to right in a fixed order (not ``sum()``, whose float algorithm differs between Python
+    # versions), so the array version in ``score_block`` gives bit-for-bit the same scores.
+    total_w = num = 0.0
+    for k, val in comps.items():
+        if val is not None:
+            total_w += weights[k]
+            num += weights[k] * val
+    base = num / total_w if total_w else 0.0
     conds = conditions(c, v, cfg, today, explain=explain)
-    penalty = sum(cd.penalty for cd in conds if cd.met is False and not cd.hard)
+    penalty = 0.0
+    for cd in conds:
+        if cd.met is False and not cd.hard:
+            penalty += cd.penalty
     value = round(max(0.0, min(100.0, 100.0 * base - penalty)), 1)
     comps["penalty"] = round(penalty, 2)
     eligible = not any(cd.hard and cd.met is False for cd in conds)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +24,11 @@ def make_engine(url: str, *, pool_size: int = 10, wait_seconds: float = 30.0) ->
 
     install()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait_seconds})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": wait_seconds},
+            json_deserializer=orjson.loads,
+        )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -34,7 +39,12 @@ def make_engine(url: str, *, pool_size: int = 10, wait_seconds: float = 30.0) ->
 
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size, pool_timeout=wait_seconds
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=wait_seconds,
+        json_deserializer=orjson.loads,  # JSON columns: several times faster than the json module
     )
 
 

@@ -272,3 +272,37 @@ def test_workers_starting_together_build_the_index_one_at_a_time(api, tmp_path):
         if held is not None:
             held.__exit__(None, None, None)
     assert loaded_from_disk == [False, True]  # the second worker loaded what the first saved
+
+
+def test_the_listening_socket_of_several_workers_gets_tcp_nodelay_connections() -> None:
+    """uvicorn's own socket for ``--workers N`` has protocol 0, so asyncio leaves Nagle on and every keep-alive
+    request waits ~40 ms for a delayed ACK; ``werkmatch serve`` binds one that asyncio recognises."""
+    import asyncio
+    import socket
+
+    from werkmatch.serving import TcpConfig
+
+    config = TcpConfig("api.main:serve_app", factory=True, host="127.0.0.1", port=0, workers=2)
+    sock = config.bind_socket()
+    assert sock.proto == socket.IPPROTO_TCP
+
+    async def accepted_nodelay() -> int:
+        found: list[int] = []
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                s = transport.get_extra_info("socket")
+                found.append(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname())
+        for _ in range(100):
+            if found:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+        return found[0]
+
+    assert asyncio.run(accepted_nodelay()) == 1

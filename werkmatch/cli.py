@@ -324,8 +324,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the API and web UI with uvicorn."""
-    import uvicorn
-
+    from werkmatch.serving import run
     from werkmatch.settings import get_settings
 
     try:
@@ -333,10 +332,14 @@ def serve(
     except ValueError as exc:
         raise fail(str(exc)) from None
 
+    # A request's matrix products are small: numpy's BLAS threads would only spin between them (measured: with
+    # two workers, a spinning BLAS thread per worker took a core away from the requests). Requests run side by
+    # side in threads and processes instead. Set before the workers import numpy; the indexer's encoding
+    # (torch) keeps its own threads.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # uvicorn's own access log would write query strings (search terms) to the log: the app logs requests itself
-    uvicorn.run(
+    run(
         "api.main:serve_app",
-        factory=True,
         host=host,
         port=port,
         workers=workers,

@@ -81,8 +81,9 @@ def record_candidate_views(
                 "at": now,
             }
         )
-    if rows:  # one multi-row INSERT … VALUES: one round trip, whatever the page size
-        session.execute(insert(AuditEvent).values(rows))
+    if rows:  # one executemany, sent as one multi-row INSERT (SQLAlchemy's insertmanyvalues): one round
+        # trip whatever the page size, and one compiled statement for every page (not one per row count)
+        session.execute(insert(AuditEvent), rows)
 
 
 def prune(session: Session, *, older_than: dt.timedelta) -> int:

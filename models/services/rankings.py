@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from matcher.engine import SearchHit
 from matcher.ranking import MatchResult
@@ -84,7 +84,8 @@ def _require_indexed(store: EngineStore, *, candidate_id: int | None = None, vac
 
 
 def _load_candidates(session: Session, ids: Sequence[int]) -> dict[int, Candidate]:
-    stmt = select(Candidate).where(Candidate.id.in_(list(ids))).options(selectinload(Candidate.personal))
+    # the personal row (one-to-one) in the same query: one round trip for the page
+    stmt = select(Candidate).where(Candidate.id.in_(list(ids))).options(joinedload(Candidate.personal))
     return {c.id: c for c in session.scalars(stmt)}
 
 
