@@ -18,11 +18,12 @@ def free_port() -> int:
 
 
 class Sink:
-    """Collects delivered messages; refuses, fails or blocks on request."""
+    """Collects delivered messages; refuses (for good or for now), fails or blocks on request."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.greylist: set[str] = set()  # refused for now (450), like a greylisting or full mailbox
         self.block: set[str] = set()
         self.down_after: int | None = None
         self.blocked = threading.Event()
@@ -31,6 +32,8 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 mailbox unavailable"
+        if address in self.greylist:
+            return "450 4.2.0 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -22,7 +22,7 @@ from models.services.demo import load_demo
 from models.services.mail import DirectoryMailer, SmtpMailer
 from models.services.matching import EngineStore
 from models.services.nightly import LockBusy, nightly_lock, run_nightly
-from models.tables import Candidate, CandidatePersonal, Notification, Subscription, User
+from models.tables import Candidate, CandidatePersonal, NightlyRun, Notification, Subscription, User
 from tests.smtp import SmtpServer
 from werkmatch.settings import Settings
 
@@ -66,6 +66,11 @@ def _run(world, server, **kw):
     return run_nightly(
         engine=world["engine"], store=world["store"], settings=settings, mailer=mailer, lock_dir=world["tmp"], **kw
     )
+
+
+def _all_rows(world):
+    with Session(world["engine"]) as s:
+        return list(s.scalars(select(Notification)))
 
 
 def _ledger(world):
@@ -127,19 +132,95 @@ def test_a_rerun_sends_nothing_twice_and_new_data_once(world):
     assert len(delivered) == len(set(delivered)), "a (recipient, match) was delivered twice"
 
 
-def test_refused_recipients_are_reported_and_retried_next_run(world):
+def _last_run(world):
+    with Session(world["engine"]) as s:
+        return s.scalars(select(NightlyRun).order_by(NightlyRun.id.desc())).first()
+
+
+def _rows_of(world, email):
+    with Session(world["engine"]) as s:
+        return list(s.scalars(select(Notification).join(User).where(User.email == email)))
+
+
+ADVISER = "adviseur.oost@demo.werkmatch.nl"
+
+
+def test_a_recipient_refused_for_good_is_reported_once_and_never_tried_again(world):
     with SmtpServer() as server:
-        server.sink.refuse.add("adviseur.oost@demo.werkmatch.nl")
+        server.sink.refuse.add(ADVISER)
         first = _run(world, server)
         assert not first.ok and any("adviseur.oost" in f for f in first.failed_recipients)
-        assert "adviseur.oost@demo.werkmatch.nl" not in {str(m["To"]) for m in server.sink.messages}
-        assert _ledger(world)["failed"] > 0
+        assert ADVISER not in {str(m["To"]) for m in server.sink.messages}
+        assert {str(n.status) for n in _rows_of(world, ADVISER)} == {"failed"}
+        # everyone else got their e-mail, and the run counts as done: the window moves on
+        assert first.sent_messages == len(server.sink.messages) > 0 and first.stopped is None
+        run = _last_run(world)
+        assert run.status == "with_failures"
         server.sink.refuse.clear()
         second = _run(world, server)
+    assert second.ok and second.sent_messages == 0 and second.since == run.started_at
+    assert {str(n.status) for n in _rows_of(world, ADVISER)} == {"failed"}
+    delivered = server.sink.delivered()
+    assert len(delivered) == len(set(delivered))
+
+
+def test_a_greylisted_recipient_waits_for_the_next_run_while_the_others_get_theirs(world):
+    with SmtpServer() as server:
+        server.sink.greylist.add(ADVISER)
+        first = _run(world, server)
+        others = {str(m["To"]) for m in server.sink.messages}
+        assert ADVISER not in others and len(others) == first.sent_messages > 1
+        assert any("adviseur.oost" in d for d in first.deferred_recipients) and not first.failed_recipients
+        rows = _rows_of(world, ADVISER)
+        assert rows and {str(n.status) for n in rows} == {"pending"} and {n.attempts for n in rows} == {1}
+        assert _last_run(world).status == "with_failures"
+        server.sink.greylist.clear()
+        second = _run(world, server)
     assert second.ok and second.sent_messages == 1
+    assert [str(m["To"]) for m in server.sink.messages].count(ADVISER) == 1
     delivered = server.sink.delivered()
     assert len(delivered) == len(set(delivered))
     assert set(_ledger(world)) == {"sent"}
+
+
+def test_a_recipient_refused_run_after_run_is_given_up_after_the_maximum_attempts(world):
+    with SmtpServer() as server:
+        server.sink.greylist.add(ADVISER)
+        settings = _settings(world, server.port).model_copy(update={"mail_max_attempts": 2})
+        summaries = []
+        for _ in range(3):
+            mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.01)
+            summaries.append(
+                run_nightly(
+                    engine=world["engine"],
+                    store=world["store"],
+                    settings=settings,
+                    mailer=mailer,
+                    lock_dir=world["tmp"],
+                )
+            )
+        server.sink.greylist.clear()
+        fourth = _run(world, server)
+    assert [bool(s.deferred_recipients) for s in summaries] == [True, True, False]
+    assert any("given up after 2 attempts" in f for f in summaries[2].failed_recipients)
+    assert {(str(n.status), n.attempts) for n in _rows_of(world, ADVISER)} == {("failed", 2)}
+    assert ADVISER not in {str(m["To"]) for m in server.sink.messages} and fourth.sent_messages == 0
+
+
+def test_rows_waiting_for_someone_who_unsubscribes_are_dropped_not_sent(world):
+    with SmtpServer() as server:
+        server.sink.greylist.add(ADVISER)
+        _run(world, server)
+        assert _rows_of(world, ADVISER)
+        with session_scope(world["engine"]) as s:
+            uid = s.scalar(select(User.id).where(User.email == ADVISER))
+            for sub in s.scalars(select(Subscription).where(Subscription.user_id == uid)):
+                sub.active = False
+        server.sink.greylist.clear()
+        second = _run(world, server)
+    assert second.dropped_matches > 0 and second.ok
+    assert _rows_of(world, ADVISER) == []
+    assert ADVISER not in {str(m["To"]) for m in server.sink.messages}
 
 
 def test_smtp_down_half_way_then_rerun_delivers_the_rest_exactly_once(world):
@@ -147,6 +228,9 @@ def test_smtp_down_half_way_then_rerun_delivers_the_rest_exactly_once(world):
         server.sink.down_after = 2
         first = _run(world, server)
         assert not first.ok and len(server.sink.messages) == 2
+        assert first.stopped and "unavailable" in first.stopped and _last_run(world).status == "failed"
+        # the outage was not the recipient's fault: their attempt is not counted
+        assert max(n.attempts for n in _all_rows(world) if str(n.status) == "pending") == 0
         server.sink.down_after = None
         second = _run(world, server)
     assert second.ok
@@ -204,6 +288,49 @@ def test_sigkill_between_sends_then_rerun_delivers_each_match_exactly_once(world
         expected = set(s.scalars(select(User.email).join(Notification, Notification.user_id == User.id)))
     assert {r for r, _ in delivered} == expected and len(expected) >= 3
     assert set(_ledger(world)) == {"sent"} and sum(_ledger(world).values()) == len(delivered)
+
+
+def test_a_run_whose_lock_connection_is_killed_stops_before_the_next_recipient(world):
+    if world["engine"].dialect.name != "postgresql":
+        pytest.skip("the database lock is PostgreSQL's (SQLite: a file lock that lives as long as the process)")
+    from sqlalchemy import text
+
+    class KillTheLockAfterOneSend:
+        def __init__(self, inner: SmtpMailer) -> None:
+            self.inner, self.sent = inner, 0
+
+        def send(self, message) -> None:
+            self.inner.send(message)
+            self.sent += 1
+            if self.sent == 1:  # an operator (or a timeout) ends the session that holds the lock
+                with world["engine"].connect() as conn:
+                    killed = conn.execute(
+                        text(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE application_name = 'werkmatch-nightly-lock'"
+                        )
+                    ).scalar()
+                assert killed == 1
+
+        def close(self) -> None:
+            self.inner.close()
+
+    with SmtpServer() as server:
+        mailer = KillTheLockAfterOneSend(SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.01))
+        first = run_nightly(
+            engine=world["engine"],
+            store=world["store"],
+            settings=_settings(world, server.port),
+            mailer=mailer,
+            lock_dir=world["tmp"],
+        )
+        assert first.stopped and "lock" in first.stopped and len(server.sink.messages) == 1
+        assert _last_run(world).status == "failed" and _ledger(world)["pending"] > 0
+        second = _run(world, server)  # the lock is free again: the next run sends the rest, each match once
+    assert second.ok and second.sent_messages > 0
+    delivered = server.sink.delivered()
+    assert len(delivered) == len(set(delivered))
+    assert set(_ledger(world)) == {"sent"}
 
 
 def test_two_runs_cannot_overlap(world):

@@ -257,6 +257,10 @@ def nightly(
     typer.echo(summary.line())
     for f in summary.failed_recipients:
         err.print(f"failed: {f}", highlight=False, soft_wrap=True)
+    for d in summary.deferred_recipients:
+        err.print(f"deferred to the next run: {d}", highlight=False, soft_wrap=True)
+    if summary.stopped:
+        err.print(f"stopped: {summary.stopped}", highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
 

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     mail_from: str = "werkmatch@groningen.example"
     smtp_retries: int = Field(default=3, ge=1, le=10)
     smtp_backoff_seconds: float = Field(default=2.0, ge=0, le=300)
+    mail_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="nightly runs that try one recipient's e-mail before giving up on it (a recipient refused "
+        "for now, e.g. greylisted, is tried again next run; one refused for good is never tried again)",
+    )
     token_ttl_days: int = Field(default=365, ge=1, le=3650)
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
     """Audit events older than this are removed by the nightly job (``werkmatch audit prune``)."""

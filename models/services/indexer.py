@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from matcher.embedder import Embedder
@@ -33,6 +33,7 @@ from matcher.textvectors import TextVectors, text_key
 from models.db import session_scope
 from models.services import changes, vectorstore
 from models.services.areas import Geo
+from models.services.locks import AdvisoryLock
 from models.tables import Candidate, ChangeLog, ProfileText, ProfileVectors, TextVector, Vacancy
 
 log = logging.getLogger("werkmatch.indexer")
@@ -243,24 +244,15 @@ def vectors_of(found: dict[str, np.ndarray]) -> np.ndarray:
 
 @contextlib.contextmanager
 def leader_lock(engine: Engine, folder: Path) -> Iterator[bool]:
-    """Try to become the one indexer: an advisory lock on PostgreSQL, a file lock beside SQLite."""
+    """Try to become the one indexer: an advisory lock per schema on PostgreSQL (two deployments in one
+    database each get their indexer), a file lock beside SQLite."""
     if engine.dialect.name == "postgresql":
-        conn = engine.connect()
+        lock = AdvisoryLock.try_acquire(engine, namespace=LOCK_KEY, salt=LOCK_SALT, name="werkmatch-indexer-lock")
         try:
-            # One lock per schema: two deployments in one database each get their indexer.
-            key = int(
-                conn.execute(text("SELECT hashtext(current_schema() || :salt)"), {"salt": LOCK_SALT}).scalar_one()
-            )
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:n, :k)"), {"n": LOCK_KEY, "k": key}).scalar())
-            conn.commit()
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:n, :k)"), {"n": LOCK_KEY, "k": key})
-                    conn.commit()
+            yield lock is not None
         finally:
-            conn.close()
+            if lock is not None:
+                lock.release()
         return
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".indexer.lock").open("w") as fh:

@@ -19,6 +19,11 @@ class PermanentMailError(Exception):
     """The server refused the message for good (5xx), e.g. an unknown recipient."""
 
 
+class DeferredMailError(Exception):
+    """The server refused this recipient for now (a 4xx reply other than 421: greylisting, a full mailbox):
+    try that recipient again in a later run, and go on with the others."""
+
+
 class Mailer(Protocol):
     """Delivers one message, or raises TemporaryMailError/PermanentMailError."""
 
@@ -67,6 +72,14 @@ class SmtpMailer:
         self._conn = conn
         return conn
 
+    def _reset(self) -> None:
+        """After a refused message: clear the transaction on the open connection (or drop a broken one)."""
+        if self._conn is not None:
+            try:
+                self._conn.rset()
+            except (OSError, smtplib.SMTPException):
+                self._drop()
+
     def _drop(self) -> None:
         if self._conn is not None:
             try:
@@ -75,7 +88,9 @@ class SmtpMailer:
                 self._conn = None
 
     def send(self, message: EmailMessage) -> None:
-        """Send with retries and exponential backoff on temporary failures."""
+        """Send; a refusal of the recipient raises at once (5xx: for good, 4xx: for now), while a failing
+        connection or server (network errors, 421) is retried with exponential backoff, then raises
+        TemporaryMailError."""
         delay = self.backoff
         for attempt in range(1, self.retries + 1):
             try:
@@ -84,13 +99,20 @@ class SmtpMailer:
                     raise PermanentMailError(f"recipients refused: {refused}")
                 return
             except smtplib.SMTPRecipientsRefused as exc:
+                self._reset()
                 codes = [c for c, _ in exc.recipients.values()]
                 if all(c >= 500 for c in codes):
                     raise PermanentMailError(f"recipient refused: {exc.recipients}") from exc
+                raise DeferredMailError(f"recipient deferred: {exc.recipients}") from exc
+            except smtplib.SMTPServerDisconnected as exc:
                 err: Exception = exc
             except smtplib.SMTPResponseException as exc:
                 if exc.smtp_code >= 500:
+                    self._reset()
                     raise PermanentMailError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+                if exc.smtp_code != 421:  # 421: the service is closing the connection (the server, not the recipient)
+                    self._reset()
+                    raise DeferredMailError(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
                 err = exc
             except (OSError, smtplib.SMTPException) as exc:
                 err = exc

@@ -1,4 +1,4 @@
-"""Deliver: send the ledger's undelivered rows, one recipient at a time, committing around each send."""
+"""Deliver: send the ledger's open rows, one recipient at a time, committing around each send."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.enums import NotificationStatus
 from models.services.audit import record_candidate_views
-from models.services.mail import Mailer, PermanentMailError, TemporaryMailError
+from models.services.mail import DeferredMailError, Mailer, PermanentMailError, TemporaryMailError
+from models.services.nightly.lock import RunLock
 from models.services.nightly.message import MailSettings, render_message
 from models.services.nightly.summary import NightlySummary
-from models.tables import Candidate, Match, Notification, User, utcnow
+from models.tables import Candidate, Match, Notification, Subscription, User, utcnow
 
 log = logging.getLogger("werkmatch.nightly")
+
+
+OPEN = (NotificationStatus.pending, NotificationStatus.sending)  # still to be sent (sending: a run died mid-send)
 
 
 def deliver(
@@ -27,16 +31,24 @@ def deliver(
     settings: MailSettings,
     since: dt.datetime,
     summary: NightlySummary,
+    lock: RunLock | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Send every undelivered ledger row, one recipient at a time, committing around each send."""
+    """Send every open ledger row, one recipient at a time, committing around each send.
+
+    A recipient refused for now (4xx) waits for the next run and the others go on; one refused for good (5xx)
+    or tried ``mail_max_attempts`` times is marked failed and never tried again; a mail server that cannot
+    be reached stops the run (the rest waits, uncounted). Rows of people who unsubscribed or left are dropped.
+    ``lock`` is checked before each recipient: a run that lost its lock stops (``LockLost``).
+    """
+    summary.dropped_matches += _drop_unsubscribed(factory)
     with factory() as s:
         user_ids = list(
             dict.fromkeys(
                 s.scalars(
                     select(Notification.user_id)
                     .join(User, User.id == Notification.user_id)
-                    .where(Notification.status != NotificationStatus.sent, User.active.is_(True))
+                    .where(Notification.status.in_(OPEN), User.active.is_(True))
                     .order_by(User.email)
                 )
             )
@@ -44,20 +56,31 @@ def deliver(
     summary.recipients = len(user_ids)
     domain = settings.mail_from.split("@")[-1] or "werkmatch"
     for uid in user_ids:
+        if lock is not None:
+            lock.check()
         with factory() as s, s.begin():
             user = s.get(User, uid)
             rows = list(
                 s.scalars(
                     select(Notification)
-                    .where(Notification.user_id == uid, Notification.status != NotificationStatus.sent)
+                    .where(Notification.user_id == uid, Notification.status.in_(OPEN))
                     .order_by(Notification.id)
                 )
             )
             if user is None or not rows:
                 continue
+            spent = [n for n in rows if n.attempts >= settings.mail_max_attempts]
+            for n in spent:
+                n.status = NotificationStatus.failed
+                n.last_error = f"given up after {n.attempts} attempts: {n.last_error or ''}".strip()
+            if spent:
+                summary.failed_recipients.append(f"{user.email}: given up after {settings.mail_max_attempts} attempts")
+            rows = [n for n in rows if n.status != NotificationStatus.failed]
+            if not rows:
+                continue
             message_id = f"<wm-{uuid.uuid4().hex}@{domain}>"
             msg = render_message(s, user=user, rows=rows, since=since, settings=settings, message_id=message_id)
-            if msg is None:  # nothing this recipient may be told of (or deleted meanwhile): never to be sent
+            if msg is None:  # nothing this recipient may be told of (or deleted meanwhile): closed, never sent
                 for n in rows:
                     s.delete(n)
                 continue
@@ -72,11 +95,16 @@ def deliver(
         except PermanentMailError as exc:
             _mark(factory, ids, NotificationStatus.failed, str(exc))
             summary.failed_recipients.append(f"{email}: {exc}")
-            log.warning("mail refused", extra={"extra_fields": {"to": email, "error": str(exc)}})
+            log.warning("mail refused for good", extra={"extra_fields": {"to": email, "error": str(exc)}})
+            continue
+        except DeferredMailError as exc:
+            _mark(factory, ids, NotificationStatus.pending, str(exc))
+            summary.deferred_recipients.append(f"{email}: {exc}")
+            log.warning("mail deferred to the next run", extra={"extra_fields": {"to": email, "error": str(exc)}})
             continue
         except TemporaryMailError as exc:
-            _mark(factory, ids, NotificationStatus.failed, str(exc))
-            summary.failed_recipients.append(f"{email}: {exc}")
+            _mark(factory, ids, NotificationStatus.pending, str(exc), uncount=True)
+            summary.stopped = f"mail server unavailable: {exc}"
             log.warning(
                 "mail server unavailable; the rest waits for the next run",
                 extra={"extra_fields": {"to": email, "error": str(exc)}},
@@ -89,6 +117,26 @@ def deliver(
             progress(1)
 
 
+def _drop_unsubscribed(factory: sessionmaker[Session]) -> int:
+    """Remove the open rows of users with no active subscription left, or no longer active: they asked not
+    to be mailed (or left); return how many."""
+    with factory() as s, s.begin():
+        subscribed = select(Subscription.user_id).where(Subscription.active.is_(True))
+        gone = list(
+            s.scalars(
+                select(Notification.id)
+                .join(User, User.id == Notification.user_id)
+                .where(
+                    Notification.status.in_(OPEN),
+                    or_(User.active.is_(False), Notification.user_id.not_in(subscribed)),
+                )
+            )
+        )
+        if gone:
+            s.execute(delete(Notification).where(Notification.id.in_(gone)))
+        return len(gone)
+
+
 def _mark(
     factory: sessionmaker[Session],
     ids: list[int],
@@ -96,12 +144,16 @@ def _mark(
     error: str | None,
     *,
     shown: str = "",
+    uncount: bool = False,
 ) -> None:
-    """Record the outcome of a send; a sent e-mail is audited as a view of every candidate it shows."""
+    """Record the outcome of a send (``uncount``: the attempt was not the recipient's, e.g. the server was
+    down); a sent e-mail is audited as a view of every candidate it shows."""
     with factory() as s, s.begin():
         for n in s.scalars(select(Notification).where(Notification.id.in_(ids))):
             n.status = status
             n.last_error = error
+            if uncount:
+                n.attempts = max(0, n.attempts - 1)
             if status == NotificationStatus.sent:
                 n.sent_at = utcnow()
         match_ids = [int(x) for x in shown.split(",") if x.strip().isdigit()]

@@ -25,6 +25,7 @@ class MailSettings(Protocol):
     base_url: str
     mail_from: str
     secret_key: str
+    mail_max_attempts: int
 
 
 _env = Environment(loader=PackageLoader("models", "templates"), autoescape=select_autoescape(["html"]))

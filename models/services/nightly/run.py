@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import real_transaction, session_factory
+from models.services.locks import LockLost
 from models.services.mail import Mailer
 from models.services.nightly.collect import collect
 from models.services.nightly.deliver import deliver
@@ -19,16 +21,21 @@ from models.services.nightly.message import MailSettings
 from models.services.nightly.summary import NightlySummary
 from models.tables import NightlyRun, utcnow
 
+log = logging.getLogger("werkmatch.nightly")
+
 if TYPE_CHECKING:
     from pathlib import Path
 
     from models.services.matching import EngineStore
 
 
+FINISHED = ("ok", "with_failures")  # runs that went through every recipient: the window moves on after them
+
+
 def last_success(session: Session) -> dt.datetime | None:
-    """Start of the last successful run."""
+    """Start of the last run that went through every recipient (some may have been refused)."""
     return session.scalar(
-        select(NightlyRun.started_at).where(NightlyRun.status == "ok").order_by(NightlyRun.id.desc()).limit(1)
+        select(NightlyRun.started_at).where(NightlyRun.status.in_(FINISHED)).order_by(NightlyRun.id.desc()).limit(1)
     )
 
 
@@ -46,7 +53,7 @@ def run_nightly(
     """Run the whole job under the lock; a dry run writes .eml files and leaves the ledger untouched."""
     t0 = time.perf_counter()
     factory = session_factory(engine)
-    with nightly_lock(engine, lock_dir):
+    with nightly_lock(engine, lock_dir) as lock:
         with factory() as s, s.begin():
             started = utcnow()
             window = since or last_success(s) or (started - dt.timedelta(days=1))
@@ -57,19 +64,36 @@ def run_nightly(
         summary = NightlySummary(since=window, dry_run=dry_run)
         with factory() as s:
             store.sync(s)
-        if dry_run:
-            _dry_run(engine, store=store, mailer=mailer, settings=settings, window=window, summary=summary)
-        else:
-            with factory() as s, s.begin():
-                summary.new_matches, _ = collect(s, store=store, since=window)
-            deliver(factory, mailer=mailer, settings=settings, since=window, summary=summary, progress=progress)
+        try:
+            if dry_run:
+                _dry_run(engine, store=store, mailer=mailer, settings=settings, window=window, summary=summary)
+            else:
+                with factory() as s, s.begin():
+                    summary.new_matches, _ = collect(s, store=store, since=window)
+                    lock.check()  # the ledger is written only under the lock
+                deliver(
+                    factory,
+                    mailer=mailer,
+                    settings=settings,
+                    since=window,
+                    summary=summary,
+                    lock=lock,
+                    progress=progress,
+                )
+        except LockLost as exc:
+            summary.stopped = exc.detail
+            log.error("nightly run stopped: %s", exc.detail)
         summary.seconds = time.perf_counter() - t0
         with factory() as s, s.begin():
             done = s.get(NightlyRun, run_id)
             if done is not None:
                 done.finished_at = utcnow()
-                done.status = "dry-run" if dry_run else ("ok" if summary.ok else "failed")
-                done.summary = {"line": summary.line(), "failed": summary.failed_recipients}
+                done.status = "dry-run" if dry_run else summary.status
+                done.summary = {
+                    "line": summary.line(),
+                    "failed": summary.failed_recipients,
+                    "deferred": summary.deferred_recipients,
+                }
     mailer.close()
     return summary
 
