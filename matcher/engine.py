@@ -664,8 +664,10 @@ class MatchEngine:
         k: int,
         min_score: float,
         include_ineligible: bool,
+        explain: bool = True,
     ) -> list[MatchResult]:
-        """Score every pair without wording, then explain only the k that are returned (same scores).
+        """Score every pair without wording, then explain only the k that are returned (same scores);
+        ``explain=False`` returns the k with their score and eligibility only (no components, no wording).
 
         Equal scores (often 0 far down a list) are ordered by the retrieval similarity, then by id.
         """
@@ -678,6 +680,8 @@ class MatchEngine:
             if (eligible[i] or include_ineligible) and scores[i] >= min_score
         ]
         keep.sort(key=lambda x: (not x[1], -x[0], -x[2], x[3], x[4]))
+        if not explain:
+            return [MatchResult(cid, vid, sc, {}, [], [], [], ok) for sc, ok, _, cid, vid in keep[:k]]
         out = []
         for _, _, _, cid, vid in keep[:k]:
             c, v = self.candidates[cid], self.vacancies[vid]
@@ -695,8 +699,10 @@ class MatchEngine:
         ladder_filter: bool = True,
         include_ineligible: bool = False,
         allowed: np.ndarray | None = None,
+        explain: bool = True,
     ) -> list[MatchResult]:
-        """Best candidates for a vacancy, within the gebieden given (None: whole city)."""
+        """Best candidates for a vacancy, within the gebieden given (None: whole city); ``explain=False``:
+        scores and eligibility only (for counting and bulk work; ``pair`` explains one later, same score)."""
         v = self.vacancies[vacancy_id]
         ids = self.allowed_candidates(
             areas=areas, offer_type=v.offer_type, require_consent=require_consent, ladder_filter=ladder_filter
@@ -706,7 +712,7 @@ class MatchEngine:
         q = self._query(self._vprep[vacancy_id])
         found, sims = self.cand_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(self.candidates[int(i)], v) for i in found]
-        return self._rerank(pairs, sims, k, min_score, include_ineligible)
+        return self._rerank(pairs, sims, k, min_score, include_ineligible, explain)
 
     def rank_vacancies(
         self,
@@ -721,8 +727,9 @@ class MatchEngine:
         banenafspraak_only: bool = False,
         include_ineligible: bool = False,
         allowed: np.ndarray | None = None,
+        explain: bool = True,
     ) -> list[MatchResult]:
-        """Best vacancies for a candidate."""
+        """Best vacancies for a candidate (``explain=False``: scores and eligibility only)."""
         c = self.candidates[candidate_id]
         ids = self.allowed_vacancies(
             areas=areas,
@@ -736,7 +743,7 @@ class MatchEngine:
         q = self._query(self._cprep[candidate_id])
         found, sims = self.vac_index.search(q, max(k * 4, self.config.retrieve), allowed=ids)
         pairs = [(c, self.vacancies[int(i)]) for i in found]
-        return self._rerank(pairs, sims, k, min_score, include_ineligible)
+        return self._rerank(pairs, sims, k, min_score, include_ineligible, explain)
 
     def encode_query(self, text: str) -> np.ndarray:
         """The vector of a free-text search query (the one encoding a request may do; no lock needed)."""

@@ -383,3 +383,29 @@ def test_dry_run_writes_eml_files_and_leaves_the_ledger(world):
     assert summary.sent_messages == len(files) > 0
     assert b"Subject: werkmatch:" in files[0].read_bytes()
     assert sum(_ledger(world).values()) == 0
+
+
+def test_a_coach_hears_of_a_vacancy_for_a_client_who_is_not_among_its_best_candidates(world, monkeypatch):
+    """The coach's e-mail comes from ranking vacancies per client: with the per-vacancy lists cut to the single
+    best candidate, coaches still get pairs whose client is not that candidate (and only their own clients)."""
+    import importlib
+
+    from models.tables import Match
+
+    collect = importlib.import_module("models.services.nightly.collect")  # the module, not the function
+    monkeypatch.setattr(collect, "TOP_PER_VACANCY", 1)
+    with SmtpServer() as server:
+        summary = _run(world, server)
+    assert summary.sent_messages > 0
+    e = world["store"].engine
+    with Session(world["engine"]) as s:
+        coach_of_email = {u.email: u.id for u in s.scalars(select(User).where(User.role == "coach"))}
+        match = {m.id: m for m in s.scalars(select(Match))}
+        coach_of = dict(s.execute(select(Candidate.id, Candidate.coach_id)).all())
+    coach_pairs = [(to, match[mid]) for to, mid in server.sink.delivered() if to in coach_of_email]
+    assert coach_pairs, "no coach got an e-mail"
+    assert all(coach_of[m.candidate_id] == coach_of_email[to] for to, m in coach_pairs)
+    best = {v: e.rank_candidates(v, k=1)[0].candidate_id for v in {m.vacancy_id for _, m in coach_pairs}}
+    assert any(m.candidate_id != best[m.vacancy_id] for _, m in coach_pairs)
+    # what was mailed carries the explained score of the pair
+    assert all(m.score == e.pair(m.candidate_id, m.vacancy_id).score for _, m in coach_pairs)

@@ -352,7 +352,7 @@ def hidden_candidates(
         _require_indexed(store, vacancy_id=vacancy_id)
 
         def rank(**kw: object) -> list[MatchResult]:
-            return store.engine.rank_candidates(vacancy_id, allowed=scope, **kw)  # type: ignore[arg-type]
+            return store.engine.rank_candidates(vacancy_id, allowed=scope, explain=False, **kw)  # type: ignore[arg-type]
 
         return _hidden(
             rank,
@@ -384,7 +384,7 @@ def hidden_vacancies(
         _require_indexed(store, candidate_id=candidate_id)
 
         def rank(**kw: object) -> list[MatchResult]:
-            return store.engine.rank_vacancies(candidate_id, **kw)  # type: ignore[arg-type]
+            return store.engine.rank_vacancies(candidate_id, explain=False, **kw)  # type: ignore[arg-type]
 
         return _hidden(
             rank,

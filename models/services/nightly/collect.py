@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,9 +20,28 @@ if TYPE_CHECKING:
     from models.services.matching import EngineStore
 
 JOBHUNTER_STRONG = 75.0
-# Each open vacancy is ranked once per run; subscriptions read their part from these top lists (so a coach
-# hears of a vacancy for a client when the client is among the vacancy's best candidates).
+# Each open vacancy is ranked once per run; the advisers' and jobhunters' subscriptions read their part from
+# these top lists. A coach's e-mail comes from ranking vacancies per client instead, so a client hears of a
+# good new vacancy even when 50 others rank above them for it.
 TOP_PER_VACANCY = 50
+TOP_PER_CLIENT = 20
+
+
+def _client_vacancies(
+    store: EngineStore, clients: list[int], new_c: set[int], new_open: np.ndarray, min_score: float
+) -> list[MatchResult]:
+    """A coach's new pairs: every open vacancy for a client whose profile changed, the new vacancies for the
+    others (the engine read lock is held by the caller)."""
+    e = store.engine
+    found: list[MatchResult] = []
+    for cid in clients:
+        if e.candidates[cid].status != "active":
+            continue
+        if cid in new_c:
+            found.extend(e.rank_vacancies(cid, k=TOP_PER_CLIENT, min_score=min_score, explain=False))
+        elif len(new_open):
+            found.extend(e.rank_vacancies(cid, k=TOP_PER_CLIENT, min_score=min_score, allowed=new_open, explain=False))
+    return found
 
 
 def _changed(session: Session, model: Any, since: dt.datetime) -> set[int]:
@@ -43,15 +63,28 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
     per_user: dict[int, list[MatchResult]] = defaultdict(list)
     limits: dict[int, int] = {}
     floor = min((sub.min_score for sub, _ in subs), default=0.0)
-    coach_of = dict(session.execute(select(Candidate.id, Candidate.coach_id)).all())
+    clients_of: dict[int, list[int]] = defaultdict(list)
+    for cid, coach in session.execute(
+        select(Candidate.id, Candidate.coach_id).where(Candidate.coach_id.is_not(None)).order_by(Candidate.id)
+    ):
+        if coach is not None:
+            clients_of[coach].append(cid)
     with store.reading():
-        # Rank every open vacancy once; all subscriptions read from these rankings.
+        # Rank every open vacancy once; the advisers' and jobhunters' subscriptions read from these rankings.
+        open_ids = sorted(i for i, v in e.vacancies.items() if v.status == "open")
+        per_vacancy = any(SubscriptionKind(sub.kind) != SubscriptionKind.client_vacancies for sub, _ in subs)
         ranked: dict[int, list[MatchResult]] = {}
-        for vid in sorted(i for i, v in e.vacancies.items() if v.status == "open"):
-            ranked[vid] = e.rank_candidates(vid, k=TOP_PER_VACANCY, min_score=floor)
+        for vid in open_ids if per_vacancy else []:
+            ranked[vid] = e.rank_candidates(vid, k=TOP_PER_VACANCY, min_score=floor, explain=False)
         area_of_vac = {vid: e.vacancies[vid].area for vid in ranked}
+        new_open = np.array([v for v in open_ids if v in new_v], dtype=np.int64)
         for sub, user in subs:
             kind = SubscriptionKind(sub.kind)
+            if kind == SubscriptionKind.client_vacancies:
+                clients = [c for c in clients_of.get(user.id, []) if c in e.candidates]
+                per_user[user.id].extend(_client_vacancies(store, clients, new_c, new_open, sub.min_score))
+                limits[user.id] = max(limits.get(user.id, 0), sub.max_per_mail)
+                continue
             area = area_code.get(user.area_id) if user.area_id else None
             found: list[MatchResult] = []
             for vid, results in ranked.items():
@@ -65,23 +98,26 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
                 for r in results:
                     if r.score < threshold or not (vid in new_v or r.candidate_id in new_c):
                         continue
-                    if kind == SubscriptionKind.client_vacancies and coach_of.get(r.candidate_id) != user.id:
-                        continue
                     if kind == SubscriptionKind.area_pairs and e.candidates[r.candidate_id].area != area:
                         continue
                     found.append(r)
             per_user[user.id].extend(found)
             limits[user.id] = max(limits.get(user.id, 0), sub.max_per_mail)
+        # The rankings above carry scores only; the pairs that go out are explained now (same scores), still
+        # under the read lock, before any database work.
+        chosen: dict[int, list[MatchResult]] = {}
+        for uid, results in per_user.items():
+            best: dict[tuple[int, int], MatchResult] = {}
+            for r in results:
+                key = (r.candidate_id, r.vacancy_id)
+                if key not in best or r.score > best[key].score:
+                    best[key] = r
+            top = sorted(best.values(), key=lambda r: (-r.score, r.candidate_id, r.vacancy_id))[: limits[uid]]
+            chosen[uid] = [e.pair(r.candidate_id, r.vacancy_id) for r in top]
     created = 0
     version, index_version = e.embedder.version, store.index_version
-    for uid, results in per_user.items():
-        best: dict[tuple[int, int], MatchResult] = {}
+    for uid, results in chosen.items():
         for r in results:
-            key = (r.candidate_id, r.vacancy_id)
-            if key not in best or r.score > best[key].score:
-                best[key] = r
-        chosen = sorted(best.values(), key=lambda r: (-r.score, r.candidate_id, r.vacancy_id))[: limits[uid]]
-        for r in chosen:
             existing = session.scalar(
                 select(Match).where(Match.candidate_id == r.candidate_id, Match.vacancy_id == r.vacancy_id)
             )
