@@ -131,6 +131,7 @@ class MatchEngine:
         self._cprep: dict[int, _Prepared] = {}
         self._vprep: dict[int, _Prepared] = {}
         self._cfilter: dict[str, np.ndarray] | None = None
+        self._cpos: dict[int, int] = {}  # candidate id -> its row in the filter arrays
         self._vfilter: dict[str, np.ndarray] | None = None
         self._area_codes: dict[str, int] = {}
         self._cmemo: dict[tuple[object, ...], np.ndarray] = {}  # filter -> allowed ids, until the profiles change
@@ -267,7 +268,7 @@ class MatchEngine:
         self.cand_index.upsert([c.id for c in items], vecs)
         for c, p in zip(items, preps, strict=True):
             self.candidates[c.id], self._cprep[c.id] = c, p
-        self._cfilter = None
+        self._patch_cand_arrays(items)
         return len(items)
 
     def upsert_vacancies(
@@ -351,7 +352,7 @@ class MatchEngine:
             self._finish(p)
             self.candidates[c.id], self._cprep[c.id] = c, p
             n += 1
-        self._cfilter = None
+        self._patch_cand_arrays(profiles)
         return n
 
     def attach_vacancies(self, profiles: Iterable[VacancyProfile]) -> int:
@@ -407,10 +408,30 @@ class MatchEngine:
         wanted = [self._area_codes[a] for a in areas if a in self._area_codes]
         return np.isin(column, np.array(wanted, dtype=np.int32))
 
+    def _patch_cand_arrays(self, items: list[CandidateProfile]) -> None:
+        """Bring the filter arrays up to date for changed candidates in place (a rebuild reads every profile:
+        ~0.1 s at 100k, too much for each change); a new candidate means a rebuild on next use."""
+        a = self._cfilter
+        if a is None:
+            return
+        if any(c.id not in self._cpos for c in items):
+            self._cfilter = None
+            return
+        changed = False
+        for c in items:
+            r = self._cpos[c.id]
+            new = (int(self._codes([c.area])[0]), c.status == "active", bool(c.consent), int(c.ladder_step))
+            if (int(a["area"][r]), bool(a["active"][r]), bool(a["consent"][r]), int(a["ladder"][r])) != new:
+                a["area"][r], a["active"][r], a["consent"][r], a["ladder"][r] = new
+                changed = True
+        if changed:
+            self._cmemo = {}  # the allowed ids of some filter changed
+
     def _cand_arrays(self) -> dict[str, np.ndarray]:
         if self._cfilter is None:
             self._cmemo = {}
             cs = list(self.candidates.values())
+            self._cpos = {c.id: i for i, c in enumerate(cs)}
             self._cfilter = {
                 "id": np.array([c.id for c in cs], dtype=np.int64),
                 "area": self._codes([c.area for c in cs]),

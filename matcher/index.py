@@ -100,6 +100,9 @@ class NumpyIndex:
         self._pos: dict[int, int] = {}
         self._sorted: tuple[np.ndarray, np.ndarray] | None = None
         self._rows_for: tuple[np.ndarray, np.ndarray] | None = None  # (allowed array, its rows): reused filters
+        # ``_ids``/``_vecs`` are the first rows of these buffers, which keep spare room for appends
+        self._ibuf: np.ndarray | None = None
+        self._vbuf: np.ndarray | None = None
 
     @property
     def dim(self) -> int:
@@ -114,29 +117,60 @@ class NumpyIndex:
         return self._ids.copy()
 
     def upsert(self, ids: Iterable[int], vectors: np.ndarray) -> None:
-        """Add or replace vectors."""
+        """Add or replace vectors: a changed profile overwrites its row in place and a new one is appended to
+        spare room at the end, so a change costs its own rows, not a copy of the whole matrix."""
         ids_ = _as_ids(ids)
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids_), self._dim)
         if len(set(ids_.tolist())) != len(ids_):
             raise ValueError("duplicate ids in one upsert")
-        self.remove(ids_)
-        start = len(self._ids)
-        self._ids = np.concatenate([self._ids, ids_])
-        self._vecs = np.vstack([self._vecs, vectors])
-        for j, i in enumerate(ids_.tolist()):
-            self._pos[i] = start + j
+        if not len(ids_):
+            return
+        rows = [self._pos.get(i, -1) for i in ids_.tolist()]
+        old = np.array([r >= 0 for r in rows], dtype=bool)
+        if old.any():
+            self._writable()
+            self._vecs[np.array([r for r in rows if r >= 0], dtype=np.int64)] = vectors[old]
+        if not old.all():
+            self._append(ids_[~old], vectors[~old])
+
+    def _writable(self) -> None:
+        """Own writable rows (a loaded matrix may be a read-only mapping of the snapshot file)."""
+        if not self._vecs.flags.writeable or not self._ids.flags.writeable:
+            self._ibuf, self._vbuf = self._ids.copy(), self._vecs.copy()
+            self._ids, self._vecs = self._ibuf, self._vbuf
+
+    def _append(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        n, k = len(self._ids), len(ids)
+        if self._ibuf is None or len(self._ibuf) < n + k or not self._vbuf.flags.writeable:  # type: ignore[union-attr]
+            cap = max(n + k, n + n // 4 + 16)  # grow by a quarter: appends cost a copy only now and then
+            ibuf = np.empty(cap, dtype=np.int64)
+            vbuf = np.empty((cap, self._dim), dtype=np.float32)
+            ibuf[:n], vbuf[:n] = self._ids, self._vecs
+            self._ibuf, self._vbuf = ibuf, vbuf
+        assert self._ibuf is not None and self._vbuf is not None
+        self._ibuf[n : n + k], self._vbuf[n : n + k] = ids, vectors
+        self._ids, self._vecs = self._ibuf[: n + k], self._vbuf[: n + k]
+        for j, i in enumerate(ids.tolist()):
+            self._pos[i] = n + j
         self._sorted = None
         self._rows_for = None
 
     def remove(self, ids: Iterable[int]) -> int:
-        """Remove ids."""
-        drop = [self._pos[i] for i in _as_ids(ids).tolist() if i in self._pos]
+        """Remove ids: the last rows move into the freed places (only their positions change)."""
+        drop = sorted((self._pos[i] for i in _as_ids(ids).tolist() if i in self._pos), reverse=True)
         if not drop:
             return 0
-        keep = np.ones(len(self._ids), dtype=bool)
-        keep[drop] = False
-        self._ids, self._vecs = self._ids[keep], self._vecs[keep]
-        self._pos = {int(i): j for j, i in enumerate(self._ids.tolist())}
+        self._writable()
+        n = len(self._ids)
+        for row in drop:  # highest first, so a row moved from the end is never one still to be dropped
+            n -= 1
+            gone = int(self._ids[row])
+            del self._pos[gone]
+            if row != n:
+                moved = int(self._ids[n])
+                self._ids[row], self._vecs[row] = moved, self._vecs[n]
+                self._pos[moved] = row
+        self._ids, self._vecs = self._ids[:n], self._vecs[:n]
         self._sorted = None
         self._rows_for = None
         return len(drop)

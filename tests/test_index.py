@@ -60,6 +60,36 @@ class IndexContract:
         assert set(got.tolist()) == set(allowed.tolist())
         assert idx.search(_unit(rng, 1)[0], 10, allowed=np.array([], dtype=np.int64))[0].size == 0
 
+    def test_many_small_changes_leave_exactly_the_current_vectors(self, make, tmp_path):
+        """Updates, additions and removals in small batches (as the change feed brings them), in any order:
+        afterwards every id has its latest vector, removed ids are gone, and a filtered search is exact."""
+        rng = np.random.default_rng(7)
+        idx = make(DIM)
+        truth: dict[int, np.ndarray] = {}
+        for step in range(300):
+            roll = rng.random()
+            if roll < 0.5 or len(truth) < 5:
+                ids = rng.choice(400, size=int(rng.integers(1, 4)), replace=False).tolist()
+                vecs = _unit(rng, len(ids))
+                idx.upsert(ids, vecs)
+                truth.update(dict(zip(ids, vecs, strict=True)))
+            else:
+                gone = rng.choice(sorted(truth), size=min(len(truth), int(rng.integers(1, 4))), replace=False)
+                assert idx.remove([*gone.tolist(), 10_000]) == len(gone)
+                for i in gone.tolist():
+                    del truth[i]
+            if step == 150:  # a saved and reloaded index goes on the same way
+                idx.save(tmp_path / "mid")
+                idx = load_index(tmp_path / "mid")
+        assert sorted(idx.ids().tolist()) == sorted(truth) and len(idx) == len(truth)
+        ids = sorted(truth)
+        np.testing.assert_allclose(idx.get(ids), np.stack([truth[i] for i in ids]), rtol=1e-6)
+        q = _unit(rng, 1)[0]
+        allowed = np.array(ids[::3], dtype=np.int64)
+        got, _ = idx.search(q, 10, allowed=allowed)
+        expected = sorted(allowed.tolist(), key=lambda i: (-float(truth[i] @ q), i))[:10]
+        assert got.tolist() == expected
+
     def test_empty_index(self, make):
         got, scores = make(DIM).search(np.ones(DIM, np.float32), 5)
         assert got.size == 0 and scores.size == 0

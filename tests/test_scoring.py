@@ -74,3 +74,46 @@ def test_rankings_return_the_best_scores_in_order(demo_store) -> None:
         ranked = e.rank_candidates(vid, k=10)
         assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
         assert all(r.score == e.pair(r.candidate_id, vid).score for r in ranked)
+
+
+def test_filters_follow_each_change_of_a_candidate_as_a_rebuild_would(demo_store) -> None:
+    """Changes are patched into the filter arrays in place (no rebuild per change); what each filter allows
+    must equal a fresh engine's answer after every change."""
+    from dataclasses import replace
+
+    from matcher.engine import MatchEngine
+    from tests.fakes import FakeEmbedder
+
+    src = demo_store.engine
+    cands = [replace(c) for c in list(src.candidates.values())[:80]]
+    vac = replace(next(iter(src.vacancies.values())))
+    live = MatchEngine(FakeEmbedder())
+    live.upsert_candidates(cands)
+    live.upsert_vacancies([vac])
+
+    def allowed(e: MatchEngine) -> list[tuple[int, ...]]:
+        return [
+            tuple(e.allowed_candidates(areas=areas, require_consent=consent, offer_type=offer).tolist())
+            for areas in (None, ["oost"], ["west", "zuid"])
+            for consent in (False, True)
+            for offer in (None, "paid_job", "participation")
+        ]
+
+    assert allowed(live)  # the arrays exist before the changes: they are patched, not rebuilt
+    current = {c.id: c for c in cands}
+    changes = [
+        {"area": "oost"},
+        {"status": "inactive"},
+        {"consent": True},
+        {"ladder_step": 1},
+        {"hours_max": 12},
+        {"status": "active", "area": "west"},
+    ]
+    for n, change in enumerate(changes):
+        c = replace(current[cands[n].id], **change)
+        current[c.id] = c
+        live.upsert_candidates([c])
+        fresh = MatchEngine(FakeEmbedder())
+        fresh.upsert_candidates(list(current.values()))
+        fresh.upsert_vacancies([vac])
+        assert allowed(live) == allowed(fresh), change
