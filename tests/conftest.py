@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# The suite embeds with the torch model, like its fixtures (``st_embedder``), also in the servers and commands it
+# starts: they share one ESCO label cache. The int8 ONNX export that `make setup` builds (and `werkmatch serve`
+# uses by default) has its own tests (tests/test_onnx.py), which choose it explicitly.
+os.environ.setdefault("WERKMATCH_EMBEDDER", "torch")
 
 from models.db import make_engine
 from models.migrate import upgrade

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data import load_json
+from data import sample_texts
 
 EXTRA = [
     "Allround medewerker bediening gezocht voor café-restaurant in Haren",
@@ -21,23 +21,4 @@ EXTRA = [
 
 def dutch_texts() -> list[str]:
     """At least 100 Dutch texts of the kinds werkmatch embeds."""
-    w = load_json("demo.json")
-    texts: list[str] = []
-    for occ in w["occupations"]:
-        texts.append(occ["title"])
-        texts.extend(occ["synonyms"][:2])
-        texts.append(", ".join(occ["skills"]))
-    for i, tpl in enumerate(w["vacancy_templates"]):
-        occ = w["occupations"][i * 7 % len(w["occupations"])]
-        texts.append(
-            tpl.format(
-                employer="Zorggroep Stad",
-                title_l=occ["title"].lower(),
-                hours="24-32",
-                wijk="Lewenborg",
-                skills=", ".join(occ["skills"]),
-            )
-        )
-    texts.extend(t.format(occ="kok", exp="afwasser") for t in w["about_templates"])
-    texts.extend(EXTRA)
-    return list(dict.fromkeys(texts))
+    return list(dict.fromkeys([*sample_texts(), *EXTRA]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -266,17 +266,40 @@ def model_build(
     from matcher.model_build import build_is_current, build_model, default_source
     from werkmatch.settings import get_settings
 
-    out = get_settings().resolved_model_dir
+    settings = get_settings()
+    out = settings.resolved_model_dir
     try:
         source = default_source()
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     if not force and build_is_current(out, source):
         typer.echo(f"model is current: {out}")
+    else:
+        err.print(f"building model from {source} …")
+        build_model(out=out, source=source, force=force)
+        typer.echo(f"model built: {out}")
+    _export_onnx(settings, force=force)
+
+
+def _export_onnx(settings: Any, *, force: bool) -> None:
+    """The int8 ONNX export of the model as configured (adapter merged), unless one of it exists."""
+    from data import sample_texts
+    from matcher import onnx_model
+    from matcher.embedder import SentenceTransformerEmbedder, source_version
+
+    out, adapter = settings.resolved_model_dir, settings.resolved_adapter
+    if adapter is not None and not (adapter / "adapter_config.json").is_file():
+        err.print(f"no adapter at {adapter}: the ONNX export is skipped")
         return
-    err.print(f"building model from {source} …")
-    build_model(out=out, source=source, force=force)
-    typer.echo(f"model built: {out}")
+    folder = onnx_model.folder_of(out)
+    meta = onnx_model.read_meta(folder)
+    if not force and meta and meta.get("source_version") == source_version(out, adapter):
+        typer.echo(f"ONNX export is current: {folder} (accepted: {meta.get('accepted')})")
+        return
+    err.print("exporting the model to ONNX with int8 weights …")
+    meta = onnx_model.export(SentenceTransformerEmbedder(out, adapter=adapter), folder, check_texts=sample_texts())
+    verdict = "used by default" if meta["accepted"] else f"NOT used: below {onnx_model.MIN_COSINE}"
+    typer.echo(f"ONNX export: {folder}, lowest cosine to the float model {meta['min_cosine']} ({verdict})")
 
 
 @model_app.command("train")

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from matcher.embedder import Embedder, SentenceTransformerEmbedder
+from matcher import onnx_model
+from matcher.embedder import Embedder, SentenceTransformerEmbedder, source_version
 from matcher.esco import EscoNotConfigured
 from matcher.taxonomy import EscoTaxonomy
 from matcher.textvectors import TextVectors
@@ -26,9 +27,22 @@ class ModelMissing(RuntimeError):
 
 
 def load_embedder(settings: Settings | None = None) -> Embedder:
-    """The configured sentence-transformers model (built model folder by default)."""
+    """The configured model: its int8 ONNX export when it is there, current and accepted (unless
+    ``WERKMATCH_EMBEDDER=torch``), else the sentence-transformers model (built model folder by default)."""
     settings = settings or get_settings()
-    return _load_embedder(_model_key(settings), _adapter_key(settings))
+    model, adapter = _model_key(settings), _adapter_key(settings)
+    if settings.embedder != "torch" and Path(model).is_dir():
+        folder = onnx_model.folder_of(Path(model))
+        if onnx_model.usable(folder, source_version(model, adapter)):
+            return _load_onnx(str(folder))
+        if settings.embedder == "onnx":
+            raise ModelMissing(f"no current ONNX export in {folder}: run `werkmatch model build`")
+    return _load_embedder(model, adapter)
+
+
+@lru_cache(maxsize=4)
+def _load_onnx(folder: str) -> Embedder:
+    return onnx_model.OnnxEmbedder(Path(folder))
 
 
 def _model_key(settings: Settings) -> str:
@@ -57,24 +71,20 @@ def _load_embedder(model: str, adapter: str | None = None) -> Embedder:
 def load_taxonomy(settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> EscoTaxonomy:
     """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO)."""
     settings = settings or get_settings()
-    return _load_taxonomy(
-        _model_key(settings), _adapter_key(settings), str(settings.esco_dir), str(settings.data_dir), progress
-    )
+    return _load_taxonomy(load_embedder(settings), str(settings.esco_dir), str(settings.data_dir), progress)
 
 
-_taxonomies: dict[tuple[str, str | None, str], EscoTaxonomy] = {}
+_taxonomies: dict[tuple[str, str], EscoTaxonomy] = {}
 
 
-def _load_taxonomy(
-    model: str, adapter: str | None, esco_dir: str, data_dir: str, progress: Callable[[int], None] | None
-) -> EscoTaxonomy:
-    key = (model, adapter, esco_dir)
+def _load_taxonomy(emb: Embedder, esco_dir: str, data_dir: str, progress: Callable[[int], None] | None) -> EscoTaxonomy:
+    """The labels are embedded with the same model (and backend) as the profiles."""
+    key = (emb.version, esco_dir)
     with _lock:
         if key in _taxonomies:
             return _taxonomies[key]
         settings = get_settings().model_copy(update={"esco_dir": Path(esco_dir)})
         data = esco(settings)
-        emb = _load_embedder(model, adapter)
         cache = label_cache_path(Path(data_dir), data.version, emb.version)
         vectors = TextVectors(emb)
         try:

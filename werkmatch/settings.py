@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         description="LoRA adapter (stage 2, tuned on Dutch ESCO) merged into the model on load",
     )
     use_adapter: bool = Field(default=True, description="Apply the adapter; false gives the stage-1 base model")
+    embedder: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="auto: the int8 ONNX export of the model when `werkmatch model build` made a current, accepted "
+        "one (about 3x faster, no torch in the process), else torch; onnx: require it; torch: never use it",
+    )
     index_dir: Path | None = Field(default=None, description="Vector index folder; default data_dir/index")
     request_threads: int = Field(
         default=40,
