@@ -583,26 +583,26 @@ class MatchEngine:
                 esco = 0.0
         # Skills: each required/wanted skill of the vacancy (in the order of vp.skill_labels).
         matches: list[SkillMatch] = []
-        thr = self.config.skill_match_threshold
-        n_best = len(best) if best is not None else 0
         for j, (s, req) in enumerate([(s, True) for s in v.required_skills] + [(s, False) for s in v.nice_skills]):
-            via = ""
-            if s.label.lower() in cp.skill_lower:
-                via = "genoemd in profiel"
-            elif s.uri and s.uri in cp.skill_uris:
-                via = "zelfde ESCO-vaardigheid in profiel"
-            elif j < n_best and best is not None and best[j] >= thr:
-                via = (
-                    f"lijkt op '{cp.skill_labels[int(np.argmax(sim_all[:, j]))]}'"
-                    if sim_all is not None
-                    else "lijkt op"
-                )
-            if not via and s.uri and s.uri in cp.essential:
-                via = f"hoort bij beroep '{cp.essential[s.uri]}'"
+            via = self._skill_via(cp, s, j, best, sim_all)
             matches.append(SkillMatch(s.label, bool(via), via, req))
         c_comp, v_comp = cp.comp.astype(np.float64), vp.comp.astype(np.float64)
         skills_sim = float(c_comp[1] @ v_comp[1]) if cp.skill_labels and vp.skill_labels else None
         return Features(occ_sim, pair, esco, skills_sim, float(c_comp[2] @ v_comp[2]), matches)
+
+    def _skill_via(self, cp: _Prepared, s: Concept, j: int, best: np.ndarray | None, sim_all: np.ndarray | None) -> str:
+        """How the candidate covers skill ``j`` of the vacancy, in Dutch ('' when not): the one rule for both
+        the explanation and the score (``best``: the best similarity per vacancy skill; ``sim_all`` only to
+        name the similar skill)."""
+        if s.label.lower() in cp.skill_lower:
+            return "genoemd in profiel"
+        if s.uri and s.uri in cp.skill_uris:
+            return "zelfde ESCO-vaardigheid in profiel"
+        if best is not None and j < len(best) and best[j] >= self.config.skill_match_threshold:
+            return f"lijkt op '{cp.skill_labels[int(np.argmax(sim_all[:, j]))]}'" if sim_all is not None else "lijkt op"
+        if s.uri and s.uri in cp.essential:
+            return f"hoort bij beroep '{cp.essential[s.uri]}'"
+        return ""
 
     def _block(self, pairs: list[tuple[CandidateProfile, VacancyProfile]]) -> PairBlock:
         """The similarities of many pairs that share one side as arrays: one matrix product per kind of label
@@ -614,7 +614,6 @@ class MatchEngine:
             return PairBlock.of([self.features(c, v, explain=False) for c, v in pairs])
         occ = self._best_blocks([p.occ_mat for p in cps], [p.occ_mat for p in vps], one_vacancy, reduce_all=True)
         skl = self._best_blocks([p.skill_mat for p in cps], [p.skill_mat for p in vps], one_vacancy, reduce_all=False)
-        thr = self.config.skill_match_threshold
         nan = float("nan")
         n = len(pairs)
         esco = np.full(n, nan)
@@ -625,14 +624,7 @@ class MatchEngine:
                 esco[i] = 1.0 if vp.occ_uris & cp.occ_uris else 0.5 if vp.isco & cp.isco else 0.0
             req = v.required_skills
             required[i] = len(req)
-            n_best = len(best) if best is not None else 0
-            matched[i] = sum(
-                1
-                for j, s in enumerate(req)
-                if s.label.lower() in cp.skill_lower
-                or (s.uri and (s.uri in cp.skill_uris or s.uri in cp.essential))
-                or (j < n_best and best is not None and best[j] >= thr)
-            )
+            matched[i] = sum(1 for j, s in enumerate(req) if self._skill_via(cp, s, j, best, None))
         # Cosines of the skill texts and of the full texts, in float64 like ``features``.
         fixed, varying = (vps[0], cps) if one_vacancy else (cps[0], vps)
         assert fixed.comp is not None

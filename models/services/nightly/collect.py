@@ -64,9 +64,7 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
     limits: dict[int, int] = {}
     floor = min((sub.min_score for sub, _ in subs), default=0.0)
     clients_of: dict[int, list[int]] = defaultdict(list)
-    for cid, coach in session.execute(
-        select(Candidate.id, Candidate.coach_id).where(Candidate.coach_id.is_not(None)).order_by(Candidate.id)
-    ):
+    for cid, coach in session.execute(select(Candidate.id, Candidate.coach_id).order_by(Candidate.id)):
         if coach is not None:
             clients_of[coach].append(cid)
     with store.reading():
