@@ -32,7 +32,13 @@ run: setup ## Install, create the database, load demo data and serve on http://1
 	$(BIN)/werkmatch users demo-tokens
 	$(BIN)/werkmatch serve
 
-test: setup ## Run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc/package-lock.json
+	# the real OpenID provider the sign-in tests start (oidc-provider, pinned by the lock file)
+	@if command -v npm >/dev/null; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error; \
+	else echo "WARNING: npm is missing: the single sign-on tests will be SKIPPED"; fi
+
+test: setup $(OIDC_PROVIDER) ## Run the test suite (SQLite, and PostgreSQL when it answers on 127.0.0.1:5432)
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP) ## The fast tier: every test that needs no model (fake embedder, SQLite); make test runs all, both databases

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -20,10 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from api import links, problems, routers_meta, ui
 from api.auth import Authenticator, BearerTokenAuthenticator
 from api.deps import start_follower, start_indexer
-from api.observability import Metrics, RequestMiddleware, setup_logging
+from api.observability import Metrics, RequestMiddleware, security_headers, setup_logging
 from api.routers import candidates, matching, people, unsubscribe, vacancies
 from models.db import session_scope
 from models.services.matching import EngineStore, build_lock
+from models.services.oidc import OpenIdProvider
 from werkmatch import __version__
 from werkmatch.context import engine as make_engine
 from werkmatch.settings import Settings, get_settings
@@ -144,7 +146,8 @@ def create_app(
         openapi_tags=TAGS,
         description="Matching van kandidaten en vacatures voor Werk & Participatie. The output advises; a "
         "person decides. Every view of a candidate is audited. Authenticate with a personal token "
-        "(`Authorization: Bearer wm_…`). Errors are RFC 9457 problem details. This service uses the ESCO "
+        "(`Authorization: Bearer wm_…`) or, where configured, an access token of the municipality's OpenID "
+        "provider. Errors are RFC 9457 problem details. This service uses the ESCO "
         "classification of the European Commission.",
     )
     app.state.settings = settings
@@ -156,6 +159,7 @@ def create_app(
     app.state.indexer = None
     app.state.exit_when_stuck = False  # `werkmatch serve` (``serve_app``) ends a stuck process at shutdown
     app.state.authenticator = authenticator or BearerTokenAuthenticator()
+    app.state.oidc = OpenIdProvider(settings) if settings.oidc_enabled else None
     app.state.metrics = Metrics()
     problems.install(app, html_errors=ui.error_response)
     ui.install(app)
@@ -171,7 +175,16 @@ def create_app(
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(RequestMiddleware, metrics=app.state.metrics, max_body=settings.max_body_bytes)
+    provider_origin: tuple[str, ...] = ()
+    if settings.oidc_issuer:
+        parts = urlsplit(settings.oidc_issuer)
+        provider_origin = (f"{parts.scheme}://{parts.netloc}",)
+    app.add_middleware(
+        RequestMiddleware,
+        metrics=app.state.metrics,
+        max_body=settings.max_body_bytes,
+        headers=security_headers(form_targets=provider_origin),
+    )
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

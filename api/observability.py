@@ -80,16 +80,25 @@ class Metrics:
         return max((now - t for key, t in list(self.in_flight.items()) if key != besides), default=0.0)
 
 
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (
-        b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-        b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    ),
-]
+def security_headers(*, form_targets: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+    """Headers on every answer; ``form_targets``: origins a form may lead to besides this one (the OpenID
+    provider, where signing out ends its session too: browsers apply ``form-action`` to the redirect)."""
+    form_action = " ".join(("'self'", *form_targets))
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action "
+            + form_action.encode()
+            + b"; base-uri 'none'",
+        ),
+    ]
+
+
+SECURITY_HEADERS = security_headers()
 PERSONAL_PATHS = ("/ui", "/v1/")
 """Answers that may carry personal data are never stored by browsers or proxies."""
 READ_RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0)
@@ -101,10 +110,13 @@ RETRYABLE = RETRYABLE_HEADER.encode()
 class RequestMiddleware:
     """Adds a request id, limits the body size, logs and measures every request (pure ASGI)."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, max_body: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, max_body: int, headers: list[tuple[bytes, bytes]] | None = None
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
+        self.headers = SECURITY_HEADERS if headers is None else headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,7 +179,7 @@ class RequestMiddleware:
                             return
                         status = message["status"]
                         out.append((b"x-request-id", rid.encode()))
-                        out.extend(SECURITY_HEADERS)
+                        out.extend(self.headers)
                         if scope["path"].startswith(PERSONAL_PATHS):
                             out.append((b"cache-control", b"no-store"))
                         message["headers"] = out

@@ -140,6 +140,8 @@ class User(TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     team_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """Reads the team dashboard (numbers per gebied and month; no personal data)."""
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    """The user's ``sub`` at the OpenID provider, linked at the first sign-in through it."""
     area: Mapped[Area | None] = relationship()
 
 
@@ -172,6 +174,8 @@ class UiSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(TS)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(TS)
+    id_token: Mapped[str | None] = mapped_column(Text)
+    """The provider's ID token of a sign-in through it: the hint that ends the provider's session at sign-out."""
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 

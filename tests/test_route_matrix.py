@@ -79,6 +79,11 @@ ELSEWHERE = {
     ("GET", "/v1/areas"): "public reference data: test_api_foundation.py",
     ("GET", "/afmelden/{token}"): "signed link, no login: test_nightly.py (unsubscribe)",
     ("POST", "/afmelden/{token}"): "signed link, no login: test_nightly.py (one-click unsubscribe)",
+    ("GET", "/ui/inloggen/sso"): "public, starts single sign-on: test_oidc.py (404 without a provider)",
+    (
+        "GET",
+        "/ui/inloggen/sso/terug",
+    ): "public, state-bound callback: test_oidc.py::test_a_forged_or_replayed_callback…",
     ("GET", "/ui/inloggen"): "public: test_privacy.py::test_the_sign_in_form_needs_its_csrf_value…",
     ("POST", "/ui/inloggen"): "public: test_privacy.py::test_the_sign_in_form_needs_its_csrf_value…",
     ("GET", "/ui"): "each role's start page: test_ui_pages.py::test_pages_render_for_each_role",

@@ -110,6 +110,43 @@ class Settings(BaseSettings):
     token_ttl_days: int = Field(default=365, ge=1, le=3650)
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
     """Audit events older than this are removed by the nightly job (``werkmatch audit prune``)."""
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the municipality's OpenID provider (Entra ID: "
+        "https://login.microsoftonline.com/TENANT/v2.0; Keycloak: https://HOST/realms/REALM); set, the web UI "
+        "signs in through it and the API accepts its access tokens",
+    )
+    oidc_client_id: str | None = Field(default=None, description="werkmatch's client id at the provider")
+    oidc_client_secret: str | None = Field(default=None, description="werkmatch's client secret at the provider")
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for at sign-in")
+    oidc_audience: str | None = Field(
+        default=None,
+        description="Audience of the provider's access tokens the API accepts (Entra ID: api://CLIENT-ID; Keycloak: "
+        "the audience a mapper adds); unset, the API takes personal tokens only",
+    )
+    oidc_email_claim: str = Field(default="email", description="Claim with the user's e-mail address")
+    oidc_role_claim: str = Field(
+        default="groups", description="Claim listing the user's groups or app roles (Entra ID: groups or roles)"
+    )
+    oidc_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Group or role name -> werkmatch role, with the gebied where the role needs one, as JSON, e.g. "
+        '{"wm-coach-oost": "coach:oost", "wm-beheer": "admin"}; the first entry the user holds wins. A user whose '
+        "claim holds none of them is refused; when the claim is absent, the role an admin gave is kept",
+    )
+    oidc_email_domains: list[str] = Field(
+        default_factory=list,
+        description='Only these e-mail domains may sign in through the provider (JSON list, e.g. ["groningen.nl"]); '
+        "empty: any",
+    )
+    oidc_clock_skew_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock difference allowed when checking a provider token's expiry"
+    )
+    token_sign_in: bool = Field(
+        default=True,
+        description="The web UI's sign-in form takes personal tokens; set false in production when everyone signs in "
+        "through the provider (the API keeps taking personal tokens, for scripts and service accounts)",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
 
@@ -120,11 +157,38 @@ class Settings(BaseSettings):
                 raise ValueError("WERKMATCH_SECRET_KEY must be set to 32+ random characters in production")
             if self.database_url is None:
                 raise ValueError("WERKMATCH_DATABASE_URL must be set in production")
+        self._check_oidc()
         if self.smtp_username and self.smtp_security == "none" and not is_loopback(self.smtp_host):
             raise ValueError(
                 "SMTP credentials would travel unencrypted: set WERKMATCH_SMTP_SECURITY to starttls or ssl"
             )
         return self
+
+    def _check_oidc(self) -> None:
+        from urllib.parse import urlsplit
+
+        from models.enums import Role
+
+        if self.oidc_issuer is None:
+            if not self.token_sign_in:
+                raise ValueError("WERKMATCH_TOKEN_SIGN_IN=false needs WERKMATCH_OIDC_ISSUER: nobody could sign in")
+            return
+        parts = urlsplit(self.oidc_issuer)
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname or "")):
+            raise ValueError("WERKMATCH_OIDC_ISSUER must be an https:// URL (http only on this machine)")
+        if not self.oidc_client_id:
+            raise ValueError("WERKMATCH_OIDC_CLIENT_ID must be set with WERKMATCH_OIDC_ISSUER")
+        for group, grant in self.oidc_roles.items():
+            role, _, area = grant.partition(":")
+            if role not in Role.__members__:
+                raise ValueError(f"WERKMATCH_OIDC_ROLES: {group!r} maps to unknown role {role!r}")
+            if role != Role.admin and not area:
+                raise ValueError(f"WERKMATCH_OIDC_ROLES: {group!r}: a {role} needs a gebied ('{role}:oost')")
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether users sign in through an OpenID provider."""
+        return self.oidc_issuer is not None
 
     def check_listening_on(self, host: str) -> None:
         """Refuse to serve beyond this machine with the development secret (anyone could forge sessions and

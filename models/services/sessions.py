@@ -30,24 +30,38 @@ def _aware(ts: dt.datetime) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
+def _open(session: Session, *, user_id: int, acting_admin_id: int | None, id_token: str | None) -> str:
+    raw = secrets.token_urlsafe(32)
+    session.add(
+        UiSession(
+            user_id=user_id,
+            id_hash=_hash(raw),
+            acting_admin_id=acting_admin_id,
+            id_token=id_token,
+            expires_at=utcnow() + dt.timedelta(hours=SESSION_HOURS),
+        )
+    )
+    return raw
+
+
 def sign_in(session: Session, *, token: str) -> tuple[User, str] | None:
     """Exchange a personal token for a new session: (user, the session id for the cookie), or None."""
     row = live_token(session, token=token)
     if row is None:
         return None
-    raw = secrets.token_urlsafe(32)
     acting = row.created_by_id if row.created_by_id not in (None, row.user_id) else None
-    session.add(
-        UiSession(
-            user_id=row.user_id,
-            id_hash=_hash(raw),
-            acting_admin_id=acting,
-            expires_at=utcnow() + dt.timedelta(hours=SESSION_HOURS),
-        )
-    )
+    raw = _open(session, user_id=row.user_id, acting_admin_id=acting, id_token=None)
     attribute_to_admin(row.user, acting)
     record(session, actor=row.user, action="ui.login", object_type="user", object_id=row.user_id)
     return row.user, raw
+
+
+def start(session: Session, *, user: User, id_token: str, via: str) -> str:
+    """A new session for a user the OpenID provider signed in (``provision`` decided they may); the session id
+    for the cookie. The ID token is kept to end the provider's session at sign-out."""
+    raw = _open(session, user_id=user.id, acting_admin_id=None, id_token=id_token)
+    record(session, actor=user, action="ui.login", object_type="user", object_id=user.id, details={"via": via})
+    return raw
 
 
 def session_user(session: Session, *, raw: str) -> User | None:
@@ -64,12 +78,16 @@ def session_user(session: Session, *, raw: str) -> User | None:
     return row.user
 
 
-def sign_out(session: Session, *, raw: str) -> None:
-    """End the session: its id no longer signs anyone in."""
+def sign_out(session: Session, *, raw: str) -> str | None:
+    """End the session: its id no longer signs anyone in. Returns the provider's ID token of a session signed
+    in through it (to end the provider's session too), else None."""
     row = session.scalar(select(UiSession).where(UiSession.id_hash == _hash(raw)))
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = utcnow()
-        record(session, actor=row.user, action="ui.logout", object_type="user", object_id=row.user_id)
+    if row is None or row.revoked_at is not None:
+        return None
+    row.revoked_at = utcnow()
+    id_token, row.id_token = row.id_token, None
+    record(session, actor=row.user, action="ui.logout", object_type="user", object_id=row.user_id)
+    return id_token
 
 
 class SignInThrottle:
