@@ -26,6 +26,12 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="api: worker counts to serve with, comma-separated")
     parser.add_argument("--users", type=int, default=200, help="nightly: subscribed users")
     parser.add_argument("--grow", action="store_true", help="nightly: also run at a quarter of the size")
+    parser.add_argument(
+        "--cluster",
+        default="none",
+        help="nightly: where to rank, comma-separated to compare (none, local, tcp://HOST:8786)",
+    )
+    parser.add_argument("--cluster-workers", type=int, default=2, help="nightly: processes of a local cluster")
     parser.add_argument("--output", help="write the results as JSON")
     args = parser.parse_args()
     results = {}
@@ -65,7 +71,13 @@ def main() -> None:
             if not args.grow
             else [(args.candidates // 4, args.vacancies // 4), (args.candidates, args.vacancies)]
         )
-        results["nightly"] = run_nightly_bench(sizes=sizes, users=args.users, distinct=args.distinct)
+        results["nightly"] = run_nightly_bench(
+            sizes=sizes,
+            users=args.users,
+            distinct=args.distinct,
+            clusters=args.cluster.split(","),
+            cluster_workers=args.cluster_workers,
+        )
     text = json.dumps(results, indent=2, default=str)
     print(text)
     if args.output:

@@ -50,8 +50,16 @@ def _users(settings: Any, n_users: int) -> None:
     eng.dispose()
 
 
-def run_one(*, candidates: int, vacancies: int, users: int, distinct: int | None) -> dict[str, Any]:
-    """One size."""
+def run_one(
+    *,
+    candidates: int,
+    vacancies: int,
+    users: int,
+    distinct: int | None,
+    cluster: str = "none",
+    cluster_workers: int = 2,
+) -> dict[str, Any]:
+    """One size, ranking in this process or on a Dask cluster (a fresh world each time: a first run)."""
     from werkmatch.runtime import make_store
 
     folder = Path(tempfile.mkdtemp(prefix="wm-bench-nightly-"))
@@ -63,11 +71,20 @@ def run_one(*, candidates: int, vacancies: int, users: int, distinct: int | None
         settings = settings.model_copy(update={"smtp_port": server.port})
         mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.1)
         t = time.perf_counter()
-        summary = run_nightly(engine=eng, store=store, settings=settings, mailer=mailer, lock_dir=folder)
+        summary = run_nightly(
+            engine=eng,
+            store=store,
+            settings=settings,
+            mailer=mailer,
+            lock_dir=folder,
+            cluster=cluster,
+            cluster_workers=cluster_workers,
+        )
         out["nightly_s"] = round(time.perf_counter() - t, 1)
         out["messages"] = len(server.sink.messages)
     out.update(
         {
+            "cluster": cluster if cluster != "local" else f"local ({cluster_workers} processes)",
             "candidates": candidates,
             "vacancies": vacancies,
             "users": users,
@@ -80,6 +97,19 @@ def run_one(*, candidates: int, vacancies: int, users: int, distinct: int | None
     return out
 
 
-def run(*, sizes: list[tuple[int, int]], users: int, distinct: int | None) -> list[dict[str, Any]]:
-    """Several sizes, to see how the run grows with data."""
-    return [run_one(candidates=c, vacancies=v, users=users, distinct=distinct) for c, v in sizes]
+def run(
+    *,
+    sizes: list[tuple[int, int]],
+    users: int,
+    distinct: int | None,
+    clusters: list[str] | None = None,
+    cluster_workers: int = 2,
+) -> list[dict[str, Any]]:
+    """Several sizes, to see how the run grows with data; each where it ranks (``clusters``)."""
+    return [
+        run_one(
+            candidates=c, vacancies=v, users=users, distinct=distinct, cluster=where, cluster_workers=cluster_workers
+        )
+        for c, v in sizes
+        for where in clusters or ["none"]
+    ]

@@ -8,6 +8,7 @@ then re-ranked with the full score (ESCO skill coverage, occupation match, condi
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import sys
 import weakref
@@ -107,8 +108,35 @@ def _resolve(concepts: list[Concept], kind: str, tax: TaxonomyContext | None) ->
     return [c if c.uri else Concept(c.label, found.get(c.label)) for c in concepts]
 
 
+@dataclass(frozen=True)
+class RankOnly:
+    """The embedder of an engine copied to another process (a Dask worker): it ranks what was loaded and never
+    encodes, so the model does not travel. ``version`` is that of the vectors it carries."""
+
+    dim: int
+    version: str
+
+    def encode(self, texts: Sequence[str], *, kind: str = "query") -> np.ndarray:
+        """Refuse: a copy ranks only."""
+        raise RuntimeError("this copy of the engine ranks only; it cannot encode new text")
+
+
+@dataclass(frozen=True)
+class FixedDay:
+    """``today`` of an engine copy: the day it was copied (a picklable callable)."""
+
+    day: dt.date
+
+    def __call__(self) -> dt.date:
+        return self.day
+
+
 class MatchEngine:
-    """Holds the profiles and indexes of both sides and ranks them."""
+    """Holds the profiles and indexes of both sides and ranks them.
+
+    A pickled engine (``pickle``, a Dask scatter) is a copy for ranking elsewhere: the loaded profiles, prepared
+    features and vectors travel; the model, the taxonomy (only needed to prepare and explain) and caches do not,
+    and its day is fixed. It ranks with ``explain=False`` exactly as the original."""
 
     def __init__(
         self,
@@ -138,6 +166,26 @@ class MatchEngine:
         self._vmemo: dict[tuple[object, ...], np.ndarray] = {}
         self._essential_memo: dict[tuple[frozenset[str], frozenset[str]], tuple[dict[str, str], set[str]]] = {}
         self._mats: weakref.WeakValueDictionary[tuple[str, ...], np.ndarray] = weakref.WeakValueDictionary()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        rank_only = RankOnly(self.embedder.dim, self.embedder.version)
+        vectors = copy.copy(self.vectors)
+        vectors.embedder = rank_only
+        state.update(
+            embedder=rank_only,
+            vectors=vectors,
+            today=FixedDay(self.today()),
+            taxonomy=None,
+            _mats=None,
+            _cmemo={},
+            _vmemo={},
+        )
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._mats = weakref.WeakValueDictionary()
 
     # ----------------------------------------------------------------- preparation
     def _pref(self, uri: str | None) -> str:

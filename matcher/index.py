@@ -250,6 +250,21 @@ class FaissIndex:
         self._index: Any = None
         self._dirty = True
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_faiss"]
+        index = state.pop("_index")
+        state["_index_bytes"] = None if index is None else self._faiss.serialize_index(index)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import faiss
+
+        blob = state.pop("_index_bytes")
+        self.__dict__.update(state)
+        self._faiss = faiss
+        self._index = None if blob is None else faiss.deserialize_index(blob)
+
     @property
     def dim(self) -> int:
         """Vector dimension."""

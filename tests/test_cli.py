@@ -85,3 +85,10 @@ def test_users_create_and_token(cli):
     tok = cli("users", "token", "a.coach@gemeente.nl")
     assert tok.exit_code == 0 and tok.output.strip().startswith("wm_")
     assert "1 token(s) revoked" in cli("users", "token", "a.coach@gemeente.nl", "--revoke").output
+
+
+def test_nightly_with_a_cluster_that_is_not_one_exits_with_one_line(cli):
+    res = cli("nightly", "--cluster", "ergens")
+    assert res.exit_code != 0
+    assert "--cluster: 'ergens' is not none, local or a scheduler address" in res.output
+    assert "Traceback" not in res.output

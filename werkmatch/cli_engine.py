@@ -197,6 +197,10 @@ def nightly(
         Path | None, typer.Option("--dry-run", help="write the e-mails as .eml files to this folder")
     ] = None,
     since: Annotated[str | None, typer.Option(help="override the window start (ISO date or date-time, UTC)")] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(help="rank on Dask: 'local' (a LocalCluster) or tcp://HOST:8786; default the setting (none)"),
+    ] = None,
 ) -> None:
     """E-mail each subscribed user the new matches since the last successful run, each match once."""
     import datetime as dt
@@ -208,6 +212,10 @@ def nightly(
     from werkmatch.settings import get_settings
 
     settings = get_settings()
+    if cluster is not None:
+        if cluster not in ("none", "local") and not cluster.startswith(("tcp://", "tls://")):
+            raise fail(f"--cluster: '{cluster}' is not none, local or a scheduler address tcp://HOST:PORT")
+        settings = settings.model_copy(update={"nightly_cluster": cluster})
     window = None
     if since:
         try:
@@ -242,6 +250,8 @@ def nightly(
                 since=window,
                 dry_run=dry_run is not None,
                 progress=lambda n: bar.advance(task, n),
+                cluster=settings.nightly_cluster,
+                cluster_workers=settings.nightly_workers,
             )
     except LockBusy as exc:
         raise fail(exc.detail, 3) from None

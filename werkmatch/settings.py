@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="nightly runs that try one recipient's e-mail before giving up on it (a recipient refused "
         "for now, e.g. greylisted, is tried again next run; one refused for good is never tried again)",
     )
+    nightly_cluster: str = Field(
+        default="none",
+        pattern=r"^(none|local|(tcp|tls)://\S+)$",
+        description="Where the nightly job ranks: none (this process: fastest for one gemeente), local (a Dask "
+        "LocalCluster of WERKMATCH_NIGHTLY_WORKERS processes) or a Dask scheduler address tcp://HOST:8786",
+    )
+    nightly_workers: int = Field(default=2, ge=1, le=256, description="Worker processes of a local Dask cluster")
     token_ttl_days: int = Field(default=365, ge=1, le=3650)
     audit_retention_days: int = Field(default=730, ge=30, le=3650)
     """Audit events older than this are removed by the nightly job (``werkmatch audit prune``)."""

@@ -14,6 +14,7 @@ from matcher.ranking import MatchResult
 from models.enums import MatchStatus, NotificationStatus, SubscriptionKind
 from models.services.areas import Geo
 from models.services.matches import save_result
+from models.services.nightly.cluster import InProcessRanker, Ranker, RankJob
 from models.tables import Candidate, Match, Notification, Subscription, User, Vacancy
 
 if TYPE_CHECKING:
@@ -27,29 +28,34 @@ TOP_PER_VACANCY = 50
 TOP_PER_CLIENT = 20
 
 
-def _client_vacancies(
+def _client_jobs(
     store: EngineStore, clients: list[int], new_c: set[int], new_open: np.ndarray, min_score: float
-) -> list[MatchResult]:
-    """A coach's new pairs: every open vacancy for a client whose profile changed, the new vacancies for the
+) -> list[RankJob]:
+    """A coach's rankings: every open vacancy for a client whose profile changed, the new vacancies for the
     others (the engine read lock is held by the caller)."""
     e = store.engine
-    found: list[MatchResult] = []
+    jobs: list[RankJob] = []
     for cid in clients:
         if e.candidates[cid].status != "active":
             continue
         if cid in new_c:
-            found.extend(e.rank_vacancies(cid, k=TOP_PER_CLIENT, min_score=min_score, explain=False))
+            jobs.append(RankJob("candidate", cid, TOP_PER_CLIENT, min_score))
         elif len(new_open):
-            found.extend(e.rank_vacancies(cid, k=TOP_PER_CLIENT, min_score=min_score, allowed=new_open, explain=False))
-    return found
+            jobs.append(RankJob("candidate", cid, TOP_PER_CLIENT, min_score, allowed=new_open))
+    return jobs
 
 
 def _changed(session: Session, model: Any, since: dt.datetime) -> set[int]:
     return set(session.scalars(select(model.id).where(model.updated_at >= since)))
 
 
-def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tuple[int, int]:
-    """Rank for every subscription; store matches and pending ledger rows. Return (new rows, recipients)."""
+def collect(
+    session: Session, *, store: EngineStore, since: dt.datetime, ranker: Ranker | None = None
+) -> tuple[int, int]:
+    """Rank for every subscription; store matches and pending ledger rows. Return (new rows, recipients).
+
+    The rankings run as jobs on ``ranker`` (this process by default, or a Dask cluster: ``cluster.py``)."""
+    ranker = ranker or InProcessRanker()
     e = store.engine
     new_c = _changed(session, Candidate, since)
     new_v = _changed(session, Vacancy, since)
@@ -71,16 +77,23 @@ def collect(session: Session, *, store: EngineStore, since: dt.datetime) -> tupl
         # Rank every open vacancy once; the advisers' and jobhunters' subscriptions read from these rankings.
         open_ids = sorted(i for i, v in e.vacancies.items() if v.status == "open")
         per_vacancy = any(SubscriptionKind(sub.kind) != SubscriptionKind.client_vacancies for sub, _ in subs)
-        ranked: dict[int, list[MatchResult]] = {}
-        for vid in open_ids if per_vacancy else []:
-            ranked[vid] = e.rank_candidates(vid, k=TOP_PER_VACANCY, min_score=floor, explain=False)
-        area_of_vac = {vid: e.vacancies[vid].area for vid in ranked}
+        jobs = [RankJob("vacancy", vid, TOP_PER_VACANCY, floor) for vid in (open_ids if per_vacancy else [])]
         new_open = np.array([v for v in open_ids if v in new_v], dtype=np.int64)
+        coach_jobs: dict[int, tuple[int, int]] = {}  # user -> their slice of ``jobs``
+        for sub, user in subs:
+            if SubscriptionKind(sub.kind) == SubscriptionKind.client_vacancies and user.id not in coach_jobs:
+                clients = [c for c in clients_of.get(user.id, []) if c in e.candidates]
+                start = len(jobs)
+                jobs += _client_jobs(store, clients, new_c, new_open, sub.min_score)
+                coach_jobs[user.id] = (start, len(jobs))
+        results_of_jobs = ranker.run(e, jobs)
+        ranked = {job.id: res for job, res in zip(jobs, results_of_jobs, strict=True) if job.side == "vacancy"}
+        area_of_vac = {vid: e.vacancies[vid].area for vid in ranked}
         for sub, user in subs:
             kind = SubscriptionKind(sub.kind)
             if kind == SubscriptionKind.client_vacancies:
-                clients = [c for c in clients_of.get(user.id, []) if c in e.candidates]
-                per_user[user.id].extend(_client_vacancies(store, clients, new_c, new_open, sub.min_score))
+                start, end = coach_jobs[user.id]
+                per_user[user.id].extend(r for res in results_of_jobs[start:end] for r in res)
                 limits[user.id] = max(limits.get(user.id, 0), sub.max_per_mail)
                 continue
             area = area_code.get(user.area_id) if user.area_id else None

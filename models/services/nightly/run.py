@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.db import real_transaction, session_factory
 from models.services.locks import LockLost
 from models.services.mail import Mailer
+from models.services.nightly.cluster import Ranker, ranker_for
 from models.services.nightly.collect import collect
 from models.services.nightly.deliver import deliver
 from models.services.nightly.lock import nightly_lock
@@ -49,8 +50,12 @@ def run_nightly(
     since: dt.datetime | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    cluster: str = "none",
+    cluster_workers: int = 2,
 ) -> NightlySummary:
-    """Run the whole job under the lock; a dry run writes .eml files and leaves the ledger untouched."""
+    """Run the whole job under the lock; a dry run writes .eml files and leaves the ledger untouched. The
+    rankings run on ``cluster`` (``none``: this process; ``local``: a Dask LocalCluster of ``cluster_workers``
+    processes; ``tcp://HOST:8786``: a Dask scheduler), the ledger is written here."""
     t0 = time.perf_counter()
     factory = session_factory(engine)
     with nightly_lock(engine, lock_dir) as lock:
@@ -66,10 +71,19 @@ def run_nightly(
             store.sync(s)
         try:
             if dry_run:
-                _dry_run(engine, store=store, mailer=mailer, settings=settings, window=window, summary=summary)
+                with ranker_for(cluster, workers=cluster_workers) as ranker:
+                    _dry_run(
+                        engine,
+                        store=store,
+                        mailer=mailer,
+                        settings=settings,
+                        window=window,
+                        summary=summary,
+                        ranker=ranker,
+                    )
             else:
-                with factory() as s, s.begin():
-                    summary.new_matches, _ = collect(s, store=store, since=window)
+                with ranker_for(cluster, workers=cluster_workers) as ranker, factory() as s, s.begin():
+                    summary.new_matches, _ = collect(s, store=store, since=window, ranker=ranker)
                     lock.check()  # the ledger is written only under the lock
                 deliver(
                     factory,
@@ -106,6 +120,7 @@ def _dry_run(
     settings: MailSettings,
     window: dt.datetime,
     summary: NightlySummary,
+    ranker: Ranker,
 ) -> None:
     """Collect and deliver exactly as a real run does, inside one transaction that is rolled back at the end:
     every commit of the delivery becomes a savepoint, so the ledger is left untouched."""
@@ -115,7 +130,7 @@ def _dry_run(
         try:
             factory = sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
             with factory() as s, s.begin():
-                summary.new_matches, _ = collect(s, store=store, since=window)
+                summary.new_matches, _ = collect(s, store=store, since=window, ranker=ranker)
             deliver(factory, mailer=mailer, settings=settings, since=window, summary=summary)
         finally:
             outer.rollback()

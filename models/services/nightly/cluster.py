@@ -1,0 +1,120 @@
+"""The nightly job's ranking step, in this process or as tasks on a Dask cluster.
+
+Collecting asks for many rankings (every open vacancy's best candidates, every coach's clients' best
+vacancies); they are independent, so they are listed as jobs and run in blocks. On Dask the engine is sent once
+to every worker (a pickled engine carries the loaded profiles and vectors, never the model: see
+``MatchEngine.__getstate__``), each worker ranks blocks of jobs, and the results come back in job order to the
+one process that writes the ledger, so exactly-once delivery does not change. ``cluster``: ``none`` (this
+process), ``local`` (a ``LocalCluster`` of worker processes on this machine) or a scheduler address
+(``tcp://HOST:8786``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from matcher.engine import MatchEngine
+from matcher.ranking import MatchResult
+
+log = logging.getLogger("werkmatch.nightly")
+BLOCKS_PER_WORKER = 4  # more blocks than workers, so a slow block does not hold the others up
+
+
+@dataclass(frozen=True)
+class RankJob:
+    """One ranking: the best candidates for a vacancy (``side="vacancy"``) or the best vacancies for a client
+    (``side="candidate"``, optionally only among ``allowed`` vacancy ids)."""
+
+    side: str
+    id: int
+    k: int
+    min_score: float
+    allowed: np.ndarray | None = None
+
+
+def rank_jobs(engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+    """Run ``jobs`` in order (scores only; the pairs that go out are explained afterwards)."""
+    out: list[list[MatchResult]] = []
+    for job in jobs:
+        if job.side == "vacancy":
+            out.append(engine.rank_candidates(job.id, k=job.k, min_score=job.min_score, explain=False))
+        else:
+            out.append(
+                engine.rank_vacancies(job.id, k=job.k, min_score=job.min_score, allowed=job.allowed, explain=False)
+            )
+    return out
+
+
+class Ranker(Protocol):
+    """Runs ranking jobs somewhere; results in job order."""
+
+    def run(self, engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+        """Every job's results, in the order of ``jobs``."""
+        ...
+
+
+class InProcessRanker:
+    """Ranks in this process (one gemeente: the fastest way, no copying)."""
+
+    def run(self, engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+        """Every job's results, in order."""
+        return rank_jobs(engine, jobs)
+
+
+class DaskRanker:
+    """Ranks blocks of jobs on the workers of a Dask ``distributed.Client``."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def workers(self) -> int:
+        """How many workers the cluster has now."""
+        return max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
+
+    def run(self, engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+        """Send the engine to every worker once, rank blocks there, gather in order."""
+        if not jobs:
+            return []
+        n_blocks = min(len(jobs), self.workers() * BLOCKS_PER_WORKER)
+        size = math.ceil(len(jobs) / n_blocks)
+        blocks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+        shared = self.client.scatter(engine, broadcast=True, hash=False)
+        futures = self.client.map(rank_jobs, [shared] * len(blocks), blocks, pure=False)
+        results: list[list[MatchResult]] = []
+        for block in self.client.gather(futures):
+            results.extend(block)
+        self.client.cancel(shared)
+        return results
+
+
+@contextmanager
+def ranker_for(cluster: str, *, workers: int = 2) -> Iterator[Ranker]:
+    """The ranker for a ``cluster`` setting: ``none``, ``local`` (``workers`` processes) or a scheduler address."""
+    if cluster in ("", "none"):
+        yield InProcessRanker()
+        return
+    from distributed import Client, LocalCluster
+
+    if cluster == "local":
+        with (
+            LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.WARNING,
+            ) as local,
+            Client(local) as client,  # type: ignore[no-untyped-call]
+        ):
+            yield DaskRanker(client)
+        return
+    with Client(cluster, timeout="30s") as client:  # type: ignore[no-untyped-call]
+        log.info("nightly ranking on the Dask cluster at %s", cluster)
+        yield DaskRanker(client)
