@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -56,45 +57,55 @@ def run_one(
     vacancies: int,
     users: int,
     distinct: int | None,
-    cluster: str = "none",
+    clusters: list[str] | None = None,
     cluster_workers: int = 2,
-) -> dict[str, Any]:
-    """One size, ranking in this process or on a Dask cluster (a fresh world each time: a first run)."""
+) -> list[dict[str, Any]]:
+    """One size: the world is built once, and each way of ranking (``clusters``) gets its own copy of it, so
+    every one is a first run over the same data."""
     from werkmatch.runtime import make_store
 
     folder = Path(tempfile.mkdtemp(prefix="wm-bench-nightly-"))
-    settings, out = build_world(folder, candidates=candidates, vacancies=vacancies, distinct=distinct)
+    settings, built = build_world(folder, candidates=candidates, vacancies=vacancies, distinct=distinct)
     _users(settings, users)
-    store = make_store(settings)
-    eng = make_engine(settings.resolved_database_url)
-    with SmtpServer() as server:
-        settings = settings.model_copy(update={"smtp_port": server.port})
-        mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.1)
-        t = time.perf_counter()
-        summary = run_nightly(
-            engine=eng,
-            store=store,
-            settings=settings,
-            mailer=mailer,
-            lock_dir=folder,
-            cluster=cluster,
-            cluster_workers=cluster_workers,
+    rows = []
+    for n, cluster in enumerate(clusters or ["none"]):
+        copy = folder.with_name(f"{folder.name}-{n}")
+        shutil.copytree(folder, copy)
+        here = settings.model_copy(
+            update={"data_dir": copy, "database_url": settings.resolved_database_url.replace(str(folder), str(copy))}
         )
-        out["nightly_s"] = round(time.perf_counter() - t, 1)
-        out["messages"] = len(server.sink.messages)
-    out.update(
-        {
-            "cluster": cluster if cluster != "local" else f"local ({cluster_workers} processes)",
-            "candidates": candidates,
-            "vacancies": vacancies,
-            "users": users,
-            "distinct_profiles": distinct,
-            "summary": summary.line(),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        }
-    )
-    eng.dispose()
-    return out
+        store = make_store(here)
+        eng = make_engine(here.resolved_database_url)
+        out = dict(built)
+        with SmtpServer() as server:
+            here = here.model_copy(update={"smtp_port": server.port})
+            mailer = SmtpMailer(host="127.0.0.1", port=server.port, retries=2, backoff=0.1)
+            t = time.perf_counter()
+            summary = run_nightly(
+                engine=eng,
+                store=store,
+                settings=here,
+                mailer=mailer,
+                lock_dir=copy,
+                cluster=cluster,
+                cluster_workers=cluster_workers,
+            )
+            out["nightly_s"] = round(time.perf_counter() - t, 1)
+            out["messages"] = len(server.sink.messages)
+        out.update(
+            {
+                "cluster": cluster if cluster != "local" else f"local ({cluster_workers} processes)",
+                "candidates": candidates,
+                "vacancies": vacancies,
+                "users": users,
+                "distinct_profiles": distinct,
+                "summary": summary.line(),
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+        eng.dispose()
+        rows.append(out)
+    return rows
 
 
 def run(
@@ -107,9 +118,14 @@ def run(
 ) -> list[dict[str, Any]]:
     """Several sizes, to see how the run grows with data; each where it ranks (``clusters``)."""
     return [
-        run_one(
-            candidates=c, vacancies=v, users=users, distinct=distinct, cluster=where, cluster_workers=cluster_workers
-        )
+        row
         for c, v in sizes
-        for where in clusters or ["none"]
+        for row in run_one(
+            candidates=c,
+            vacancies=v,
+            users=users,
+            distinct=distinct,
+            clusters=clusters,
+            cluster_workers=cluster_workers,
+        )
     ]
