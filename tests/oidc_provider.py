@@ -161,6 +161,12 @@ class Provider:
 
     def access_token(self, login: str, *, client_id: str = CLIENT_ID, resource: str = API_RESOURCE) -> str:
         """An access token for ``resource`` through the real code flow with PKCE (as a script's helper would)."""
+        token = self.tokens(login, client_id=client_id, resource=resource)["access_token"]
+        assert token.count(".") == 2, f"not a JWT access token: {token[:20]}…"
+        return str(token)
+
+    def tokens(self, login: str, *, client_id: str = CLIENT_ID, resource: str = API_RESOURCE) -> dict[str, Any]:
+        """The token endpoint's answer (access and ID token) after the real code flow with PKCE."""
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         query = {
@@ -171,6 +177,7 @@ class Provider:
             "code_challenge": challenge,
             "code_challenge_method": "S256",
             "state": secrets.token_urlsafe(8),
+            "nonce": secrets.token_urlsafe(16),
             "resource": resource,
         }
         with httpx.Client(follow_redirects=False, timeout=10) as http:
@@ -188,9 +195,8 @@ class Provider:
                 auth=(client_id, CLIENT_SECRET),
             )
         assert res.status_code == 200, res.text
-        token = res.json()["access_token"]
-        assert token.count(".") == 2, f"not a JWT access token: {token[:20]}…"
-        return str(token)
+        answer: dict[str, Any] = res.json()
+        return answer
 
 
 def wait_until(check, timeout: float = 10.0) -> None:

@@ -348,6 +348,23 @@ def test_a_token_signed_by_another_key_is_refused(world):
     _refused(world, hmac, "invalid_token")
 
 
+def test_an_id_token_is_not_taken_as_an_access_token_even_where_the_audiences_coincide(world):
+    from werkmatch.settings import Settings
+
+    id_token = world.provider.tokens("sanne")["id_token"]
+    settings = Settings(oidc_issuer=world.provider.issuer, oidc_client_id=CLIENT_ID, oidc_audience=CLIENT_ID)
+    provider = oidc.OpenIdProvider(settings)
+    claims = provider.validate(
+        id_token,
+        audience=CLIENT_ID,
+        nonce=jwt.decode(id_token, RSAKey.import_key(world.provider.keys[0])).claims["nonce"],
+    )
+    assert claims["sub"] == "sanne"  # a valid ID token ...
+    with pytest.raises(oidc.InvalidToken, match="an ID token is not an access token"):
+        provider.validate_access_token(id_token)  # ... is not an access token
+    _refused(world, id_token, "invalid_token")  # and the API (audience werkmatch-api) refuses it
+
+
 def test_a_token_from_another_issuer_is_refused_even_with_the_same_keys(world, tmp_path):
     elsewhere = Provider(tmp_path, werkmatch_url=world.url, accounts=accounts(), keys=world.provider.keys)
     try:
