@@ -75,7 +75,10 @@ def test_a_change_through_one_worker_is_ranked_by_the_other(tmp_path, esco_dir, 
         assert sum(1 for s in states if s["profiles_indexed_here"]) == 1, "one indexer did the work"
         # the 2 s the issue asks for is asserted above, as a user sees it (ranked / gone within 2 s); the lag the
         # workers report also covers start-up and a loaded CI machine, so it is reported, not asserted
-        assert all(s["changes_applied"] >= 1 and s["lag_max_s"] >= 0 for s in states), states
+        # which worker applies a change through the log (and so measures a lag) depends on which became the indexer
+        print("workers:", states)
+        assert all(s["lag_max_s"] is None or s["lag_max_s"] >= 0 for s in states), states
+        assert all(s["waiting_for_indexer"] == 0 for s in states), states
     finally:
         a.close()
         b.close()
