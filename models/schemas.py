@@ -318,6 +318,8 @@ class CandidateRead(CandidateFields):
     personal: PersonalData | None = None
     consent_to_share: bool
     consent_recorded_at: dt.datetime | None = None
+    vum_consent: bool = Field(default=False, description="the profile may be exchanged through VUM")
+    vum_contact: bool = Field(default=False, description="...with the client's e-mail address and phone number")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -427,6 +429,10 @@ class VacancyRead(VacancyFields):
     id: int
     external_id: str
     employer: EmployerRead
+    vum_exchange: bool = Field(default=False, description="offered to other parties through VUM")
+    workplace_postcode: str | None = Field(default=None, description="full postcode of the workplace (9999AA)")
+    vum_source: str | None = Field(default=None, description="OIN of the party a vacancy from VUM came from")
+    vum_id: str | None = Field(default=None, description="the vacancy's id at that party")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -557,6 +563,27 @@ class ConsentUpdate(Strict):
 
     consent: StrictBool
     note: str | None = Field(default=None, max_length=500)
+
+
+class VumConsentUpdate(Strict):
+    """The coach records (or withdraws) the client's consent to exchange the profile through VUM."""
+
+    consent: StrictBool
+    contact_details: StrictBool = Field(
+        default=False, description="the exchanged detail profile also carries the client's e-mail and phone"
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+
+class VumExchangeUpdate(Strict):
+    """The adviser offers a vacancy through VUM (or stops offering it)."""
+
+    exchange: StrictBool
+    workplace_postcode: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]{3} ?[A-Za-z]{2}$",
+        description="full postcode of the workplace (VUM needs it); kept when left out",
+    )
 
 
 class RankedCandidate(Strict):

@@ -213,6 +213,12 @@ class Candidate(TimestampMixin, Base):
     doelgroepregister: Mapped[bool] = mapped_column(Boolean, default=False)
     constraints: Mapped[list[Any]] = mapped_column(default=list)
     about: Mapped[str] = mapped_column(Text, default="")
+    vum_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The client agreed that the profile is exchanged through VUM (apart from the local release)."""
+    vum_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """...and that the exchanged detail profile carries their e-mail address and phone number."""
+    vum_consent_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    vum_consent_recorded_at: Mapped[dt.datetime | None] = mapped_column(TS)
 
     personal: Mapped[CandidatePersonal | None] = relationship(
         back_populates="candidate", cascade="all, delete-orphan", uselist=False, passive_deletes=True
@@ -279,6 +285,14 @@ class Vacancy(TimestampMixin, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     closing_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[VacancyStatus] = mapped_column(_enum(VacancyStatus), default=VacancyStatus.open)
+    vum_exchange: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The adviser marked the vacancy for exchange through VUM (only open ones are exchanged)."""
+    workplace_postcode: Mapped[str | None] = mapped_column(String(6))
+    """The full postcode (9999AA) of the workplace: VUM's ``adres.postcode``."""
+    vum_source: Mapped[str | None] = mapped_column(String(32))
+    """For a vacancy imported from VUM: the OIN of the party it came from; None for the gemeente's own."""
+    vum_id: Mapped[str | None] = mapped_column(String(200))
+    """For a vacancy imported from VUM: its ``idVacature`` at the source."""
     employer: Mapped[Employer] = relationship()
     area: Mapped[Area] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
@@ -432,6 +446,32 @@ class TextVector(Base):
     model_version: Mapped[str] = mapped_column(String(255), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class VumSelection(Base):
+    """A VUM selection query answered as a source: who asked, when, and how many detail requests it used."""
+
+    __tablename__ = "vum_selections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(TS, default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(1))  # c: werkzoekendeProfielen, v: vacatures
+    from_party: Mapped[str] = mapped_column(String(32), index=True)
+    via_party: Mapped[str] = mapped_column(String(32))
+    certificate_party: Mapped[str] = mapped_column(String(32))
+    details_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VumSelectionItem(Base):
+    """One profile or vacancy in the answer to a selection: the pseudonymous VUM id the party got for it.
+
+    Rows go with their candidate or vacancy (cascade), so deleting a candidate leaves no VUM id behind."""
+
+    __tablename__ = "vum_selection_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("vum_selections.id", ondelete="CASCADE"), index=True)
+    vum_id: Mapped[str] = mapped_column(String(64), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    vacancy_id: Mapped[int | None] = mapped_column(ForeignKey("vacancies.id", ondelete="CASCADE"), index=True)
 
 
 def _normalise_enums_on_write() -> None:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +23,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+class VumParty(BaseModel):
+    """A party that may connect to werkmatch's VUM source."""
+
+    name: str = ""
+    exchange: bool = False
+    per_minute: int = Field(default=60, ge=1, le=100_000)
 
 
 class Settings(BaseSettings):
@@ -154,6 +162,60 @@ class Settings(BaseSettings):
         description="The web UI's sign-in form takes personal tokens; set false in production when everyone signs in "
         "through the provider (the API keeps taking personal tokens, for scripts and service accounts)",
     )
+    geo_dir: Path | None = Field(
+        default=_REPO_ROOT.parent / "shared" / "geo",
+        description="Folder with nl-pc4-centroids.csv, the centre points of all Dutch four-digit postcodes (VUM's "
+        "selectiegebied, travel distances); without it only the gemeente's own postcodes are known",
+    )
+    vum_oin: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{20}$",
+        description="The gemeente's OIN (20 digits); set, werkmatch answers VUM as a source (`werkmatch vum serve`) "
+        "and can ask VUM as an intermediary",
+    )
+    vum_via_oin: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{20}$",
+        description="OIN of the processor (verwerker) that runs werkmatch for the gemeente; default: WERKMATCH_VUM_OIN",
+    )
+    vum_parties: dict[str, VumParty] = Field(
+        default_factory=dict,
+        description="Parties whose certificate may connect to the VUM source, by OIN, as JSON: "
+        '{"00000001003214345000": {"name": "Inlichtingenbureau", "exchange": true, "per_minute": 120}}; '
+        "exchange: it asks on behalf of others (the VUM exchange), else X-VUM-fromParty must be its own OIN",
+    )
+    vum_prefix: str = Field(default="/vum/v3", pattern=r"^(/[A-Za-z0-9._-]+)*$", description="Path of the VUM API")
+    vum_max_results: int = Field(default=100, ge=1, le=1000, description="Most results of one VUM selection")
+    vum_max_details: int = Field(
+        default=25, ge=0, le=1000, description="Detail requests a party may make for the results of one selection"
+    )
+    vum_selection_hours: int = Field(
+        default=24, ge=1, le=720, description="How long the results of a selection can be asked for in detail"
+    )
+    vum_host: str = Field(default="127.0.0.1", description="Address `werkmatch vum serve` listens on")
+    vum_port: int = Field(default=8443, ge=1, le=65535, description="Port `werkmatch vum serve` listens on")
+    vum_tls_certfile: Path | None = Field(
+        default=None, description="The gemeente's certificate (PEM; PKIoverheid in production), server and client"
+    )
+    vum_tls_keyfile: Path | None = Field(default=None, description="Its private key (PEM)")
+    vum_tls_ca: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) a VUM party's certificate must chain to (PKIoverheid roots in "
+        "production); also the CAs the intermediary trusts for the exchange's server certificate",
+    )
+    vum_exchange_url: str | None = Field(
+        default=None,
+        description="Base URL of the VUM exchange (or of one source) the intermediary asks, e.g. "
+        "https://vum.example/api/v3",
+    )
+    vum_exchange_oin: str | None = Field(
+        default=None, pattern=r"^[0-9]{20}$", description="OIN of the party at WERKMATCH_VUM_EXCHANGE_URL (toParty)"
+    )
+    vum_occupation_crosswalk: Path | None = Field(
+        default=None,
+        description="CSV (esco_uri,code) mapping ESCO occupations to the codes VUM exchanges (CompetentNL); "
+        "without it, and for occupations it lacks, the ESCO URI is sent",
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
 
@@ -191,6 +253,16 @@ class Settings(BaseSettings):
                 raise ValueError(f"WERKMATCH_OIDC_ROLES: {group!r} maps to unknown role {role!r}")
             if role != Role.admin and not area:
                 raise ValueError(f"WERKMATCH_OIDC_ROLES: {group!r}: a {role} needs a gebied ('{role}:oost')")
+
+    @property
+    def vum_enabled(self) -> bool:
+        """Whether werkmatch takes part in VUM (as a source, and as an intermediary where an exchange is set)."""
+        return self.vum_oin is not None
+
+    @property
+    def resolved_vum_via_oin(self) -> str | None:
+        """The processor's OIN: the gemeente's own where it runs werkmatch itself."""
+        return self.vum_via_oin or self.vum_oin
 
     @property
     def oidc_enabled(self) -> bool:

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request, Response
 from api.deps import CurrentUser, DbId, SessionDep, requires
 from matcher.enums import CandidateStatus
 from models.enums import Role
-from models.schemas import AreaCode, CandidateCreate, CandidateFull, CandidatePage, CandidateUpdate, ConsentUpdate
+from models.schemas import (
+    AreaCode,
+    CandidateCreate,
+    CandidateFull,
+    CandidatePage,
+    CandidateUpdate,
+    ConsentUpdate,
+    VumConsentUpdate,
+)
 from models.services import candidate_flows as flows
 from models.services.candidate_flows import CandidateOut
 
@@ -51,6 +59,24 @@ def patch_candidate(candidate_id: DbId, data: CandidateUpdate, session: SessionD
 def set_consent(candidate_id: DbId, data: ConsentUpdate, session: SessionDep, user: CurrentUser) -> CandidateFull:
     """Consent is recorded with who and when; withdrawing it hides the details again."""
     return flows.record_consent(session, user=user, candidate_id=candidate_id, consent=data.consent, note=data.note)
+
+
+@router.post(
+    "/{candidate_id}/vum-consent", summary="Record the client's consent to exchange the profile through VUM (own coach)"
+)
+def set_vum_consent(
+    candidate_id: DbId, data: VumConsentUpdate, session: SessionDep, user: CurrentUser
+) -> CandidateFull:
+    """A separate consent from the local release: with it, the profile (no name, no free text) can be found by
+    other gemeenten and UWV through VUM; contact details only with ``contact_details``. Withdrawn at once."""
+    return flows.record_vum_consent(
+        session,
+        user=user,
+        candidate_id=candidate_id,
+        consent=data.consent,
+        contact_details=data.contact_details,
+        note=data.note,
+    )
 
 
 @router.get("/{candidate_id}/export", summary="Everything stored about a candidate (AVG access request)")

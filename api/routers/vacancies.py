@@ -18,6 +18,7 @@ from models.schemas import (
     VacancyCreate,
     VacancyPage,
     VacancyUpdate,
+    VumExchangeUpdate,
 )
 from models.services import vacancy_flows as flows
 from models.services.vacancies import employer_read
@@ -100,6 +101,16 @@ def read_vacancy(vacancy_id: DbId, session: SessionDep, user: CurrentUser) -> Va
 def patch_vacancy(vacancy_id: DbId, data: VacancyUpdate, session: SessionDep, user: CurrentUser) -> VacancyChecked:
     """Partial update, validated as a whole."""
     return flows.update_vacancy_by(session, user=user, vacancy_id=vacancy_id, data=data)
+
+
+@router.post("/v1/vacancies/{vacancy_id}/vum-exchange", summary="Offer a vacancy through VUM (adviser of the gebied)")
+def offer_through_vum(
+    vacancy_id: DbId, data: VumExchangeUpdate, session: SessionDep, user: CurrentUser
+) -> VacancyChecked:
+    """Open vacancies offered here are found by other gemeenten and UWV through VUM (with the workplace postcode)."""
+    return flows.offer_through_vum(
+        session, user=user, vacancy_id=vacancy_id, exchange=data.exchange, workplace_postcode=data.workplace_postcode
+    )
 
 
 @router.delete("/v1/vacancies/{vacancy_id}", status_code=204, summary="Delete a vacancy (adviser of the gebied)")

@@ -154,6 +154,30 @@ def record_consent(
     return full(cand, Geo.of(session))
 
 
+def record_vum_consent(
+    session: Session, *, user: User, candidate_id: int, consent: bool, contact_details: bool, note: str | None = None
+) -> CandidateFull:
+    """The own coach records (or withdraws) consent to exchange the profile through VUM, and whether the client's
+    contact details go with it; audited. Withdrawn, the profile leaves every VUM answer at once."""
+    cand = get_candidate(session, candidate_id=candidate_id)
+    require_coach_of(user, cand)
+    cand.vum_consent = consent
+    cand.vum_contact = consent and contact_details
+    cand.vum_consent_recorded_by_id = user.id
+    cand.vum_consent_recorded_at = utcnow()
+    record(
+        session,
+        actor=user,
+        action="candidate.vum_consent",
+        object_type="candidate",
+        object_id=cand.id,
+        reason=note or None,
+        details={"consent": consent, "contact_details": cand.vum_contact},
+    )
+    session.flush()
+    return full(cand, Geo.of(session))
+
+
 def export_everything(session: Session, *, user: User, candidate_id: int) -> dict[str, Any]:
     """Everything stored about a candidate (AVG access request); only their own coach may export."""
     cand = get_candidate(session, candidate_id=candidate_id)

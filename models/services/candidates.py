@@ -149,6 +149,8 @@ def candidate_read(cand: Candidate, geo: Geo | None = None) -> CandidateRead:
         personal=personal,
         consent_to_share=cand.consent_to_share,
         consent_recorded_at=cand.consent_recorded_at,
+        vum_consent=cand.vum_consent,
+        vum_contact=cand.vum_contact,
         created_at=cand.created_at,
         updated_at=cand.updated_at,
         **{name: getattr(cand, name) for name in _SCAN_FIELDS},

@@ -22,7 +22,7 @@ from models.schemas import (
     VacancyUpdate,
     WordingFinding,
 )
-from models.services import Conflict, NotFound
+from models.services import Conflict, Invalid, NotFound
 from models.services.access import require_employer_writer, require_own_area, require_role, require_vacancy_writer
 from models.services.areas import Geo
 from models.services.audit import record
@@ -34,6 +34,7 @@ from models.services.vacancies import (
     upsert_vacancy,
     vacancy_read,
 )
+from models.services.vum.mapping import postcode6
 from models.tables import Employer, User, Vacancy
 
 
@@ -182,6 +183,38 @@ def update_vacancy_by(session: Session, *, user: User, vacancy_id: int, data: Va
         object_id=vac.id,
         details={"fields": sorted(data.model_fields_set)},
     )
+    session.refresh(vac)
+    return checked(vac)
+
+
+def offer_through_vum(
+    session: Session, *, user: User, vacancy_id: int, exchange: bool, workplace_postcode: str | None
+) -> VacancyChecked:
+    """An adviser of the vacancy's gebied offers it to other parties through VUM (or stops); VUM needs the full
+    postcode of the workplace, in the vacancy's own four-digit area. Only open vacancies are exchanged."""
+    vac = get_vacancy(session, vacancy_id=vacancy_id)
+    require_vacancy_writer(user, vac)
+    if vac.vum_source is not None:
+        raise Conflict("a vacancy that came from VUM is not offered through VUM again", field="exchange")
+    postcode = postcode6(workplace_postcode) if workplace_postcode else vac.workplace_postcode
+    if exchange and postcode is None:
+        raise Invalid("VUM needs the full postcode of the workplace (9999AA)", field="workplace_postcode")
+    if postcode is not None and not postcode.startswith(vac.postcode):
+        raise Invalid(
+            f"the workplace postcode {postcode} is not in the vacancy's postcode area {vac.postcode}",
+            field="workplace_postcode",
+        )
+    vac.vum_exchange = exchange
+    vac.workplace_postcode = postcode
+    record(
+        session,
+        actor=user,
+        action="vacancy.vum_exchange",
+        object_type="vacancy",
+        object_id=vac.id,
+        details={"exchange": exchange},
+    )
+    session.flush()
     session.refresh(vac)
     return checked(vac)
 

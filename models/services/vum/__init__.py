@@ -1,0 +1,1 @@
+"""VUM (Verbeteren Uitwisseling Matchingsgegevens): werkmatch as a source and as an intermediary."""
