@@ -400,10 +400,11 @@ def worker() -> None:
 
 def build_app() -> typer.Typer:
     """The whole operator CLI: the commands here plus the engine's (index, taxonomy, eval, nightly)."""
-    from werkmatch import cli_engine
+    from werkmatch import cli_engine, cli_vum
 
     if not getattr(app, "_engine_registered", False):
         cli_engine.register(app)
+        cli_vum.register(app)
         app._engine_registered = True  # type: ignore[attr-defined]
     return app
 

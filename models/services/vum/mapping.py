@@ -319,8 +319,9 @@ def vacature(
         },
     }
     if detail and contact is not None:
+        # in the vacancy contract a contact's e-mail addresses are a list (in the job seeker's, one address)
         record["werkgever"]["contactpersoon"] = [
-            {"naamContactpersoonAfdeling": contact[0][:35], "emailadres": contact[1]}
+            {"naamContactpersoonAfdeling": contact[0][:35], "emailadres": [contact[1]]}
         ]
     return _prune(record)  # type: ignore[no-any-return]
 
