@@ -200,6 +200,8 @@ def _prepare(engine: Any) -> dict[str, list[int]]:
         for i, v in enumerate(vacs):
             if i % 2 == 0 and v.status.value == "open":
                 v.vum_exchange, v.workplace_postcode = True, f"{v.postcode}AB"
+                if i % 4 == 0:
+                    v.occupation = {"label": "Orderpicker", "uri": OCC}
                 offered.append(v.id)
     return {"yes": yes, "no": no, "offered": offered}
 
@@ -498,3 +500,71 @@ def test_an_unknown_operator_has_no_effect_and_a_wrong_type_is_refused():
         mapping.vacancy_fields(
             {"rijbewijs": [{"codeSoortRijbewijs": "Z9"}]}, crosswalk=mapping.Crosswalk({}), label_of=lambda _u: None
         )
+
+
+# ----------------------------------------------------------------------------------- werkmatch as intermediary
+def test_a_coach_elsewhere_finds_and_ranks_this_sources_vacancies(world, pki, geo_dir, tmp_path, engine_embedder):
+    from models.db import make_engine
+    from models.migrate import upgrade
+    from models.services.demo import load_demo
+    from models.services.vum.intermediary import search_vacancies
+
+    other = make_engine(f"sqlite:///{tmp_path / 'gemeente-b.db'}")  # the intermediary: a werkmatch of its own
+    upgrade(other)
+    with session_scope(other) as s:
+        load_demo(s, candidates=5, vacancies=0, seed=11)
+        cand = s.scalars(select(Candidate).order_by(Candidate.id)).first()
+        cand.desired_occupations = [{"label": "orderpicker", "uri": OCC}]
+        cand.hours_min, cand.hours_max, cand.ladder_step = 8, 40, 6
+        cand.personal.postcode_full = f"{cand.postcode}AB"
+        coach, cid = cand.coach, cand.id
+        found, answered = search_vacancies(
+            s,
+            user=coach,
+            candidate_id=cid,
+            client=_client(world["source"], pki),
+            embedder=engine_embedder,
+            taxonomy=None,
+            points=PostcodePoints.load(geo_dir),
+            crosswalk=mapping.Crosswalk({}),
+            label_of=lambda _uri: None,
+            top=2,
+        )
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "vum.search.vacatures")).one()
+        assert audit.object_id == str(cid) and audit.details["to_party"] == OIN_A
+    other.dispose()
+    vids = _ids_of(world["engine"], "v")
+    assert answered >= 1 and 1 <= len(found) <= 2
+    assert [f.score for f in found] == sorted((f.score for f in found), reverse=True)
+    for f in found:
+        assert vids[f.vum_id] in world["offered"]
+        assert f.record["idVacature"] == f.vum_id and "werkgever" in f.record  # the detail record
+        assert f.explanation["reasons"], "the same Dutch explanations as for the gemeente's own vacancies"
+    with Session(world["engine"]) as s:  # the source saw one selection and the detail requests, audited
+        assert s.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "vum.detail.vacatures")
+        ) == len(found)
+
+
+def test_the_cli_says_in_one_line_what_vum_is_missing(tmp_path):
+    from typer.testing import CliRunner
+
+    from werkmatch.cli import build_app
+    from werkmatch.settings import get_settings
+
+    env = {"WERKMATCH_DATA_DIR": str(tmp_path), "WERKMATCH_VUM_OIN": ""}
+    get_settings.cache_clear()
+    try:
+        res = CliRunner().invoke(build_app(), ["vum", "serve"], env={k: v for k, v in env.items() if v})
+        assert res.exit_code == 2 and "WERKMATCH_VUM_OIN is not set" in res.output
+        assert "Traceback" not in res.output
+        env = {
+            "WERKMATCH_DATA_DIR": str(tmp_path),
+            "WERKMATCH_VUM_OIN": OIN_A,
+            "WERKMATCH_VUM_PARTIES": f'{{"{OIN_B}": {{}}}}',
+        }
+        get_settings.cache_clear()
+        res = CliRunner().invoke(build_app(), ["vum", "serve"], env=env)
+        assert res.exit_code == 2 and "WERKMATCH_VUM_TLS_CERTFILE is not set" in res.output
+    finally:
+        get_settings.cache_clear()
