@@ -23,6 +23,8 @@ UI_MATRIX = [
     ("GET", "/ui/kandidaten/{c}", None, [200, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}", {"hours_min": "30", "hours_max": "10"}, [303, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/toestemming", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
+    ("POST", "/ui/kandidaten/{c}/vum", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
+    ("GET", "/ui/kandidaten/{c}/elders", None, [200, 404, 403, 403, 403, 403]),
     ("GET", "/ui/vacatures", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures.csv", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/nieuw", None, [403, 403, 200, 200, 403, 403]),
@@ -35,6 +37,7 @@ UI_MATRIX = [
     ("POST", "/ui/vacatures/controle", {"title": "Kok", "description": ""}, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/{v}", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/{v}/bewerken", None, [403, 403, 200, 403, 403, 403]),
+    ("POST", "/ui/vacatures/{v}/vum", {"exchange": "0"}, [403, 403, 303, 403, 403, 403]),
     (
         "POST",
         "/ui/vacatures/{v}/bewerken",

@@ -568,3 +568,58 @@ def test_the_cli_says_in_one_line_what_vum_is_missing(tmp_path):
         assert res.exit_code == 2 and "WERKMATCH_VUM_TLS_CERTFILE is not set" in res.output
     finally:
         get_settings.cache_clear()
+
+
+def test_a_coach_finds_vacancies_elsewhere_in_the_web_ui(api, world, pki, geo_dir, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from matcher.enums import OfferType
+    from matcher.ranking import offer_fits_ladder
+    from tests.factories import ui_client
+
+    with Session(api.env["engine"]) as s:
+        coach = api.env["users"]["coach.oost"]
+        cand = s.scalars(
+            select(Candidate)
+            .join(CandidatePersonal)
+            .where(Candidate.coach_id == coach, CandidatePersonal.postcode_full.is_not(None))
+            .order_by(Candidate.id)
+        ).first()
+        cid, pc4, lo, hi, step = cand.id, cand.postcode, cand.hours_min, cand.hours_max, cand.ladder_step
+        codes = [o["uri"] for o in cand.desired_occupations if o.get("uri")]
+        label = cand.desired_occupations[0]["label"] if cand.desired_occupations else "Medewerker"
+    offer = next(o for o in OfferType if offer_fits_ladder(o.value, step))
+    with session_scope(world["engine"]) as s:  # the source's offered vacancies, made to suit this client
+        for v in s.scalars(select(Vacancy).where(Vacancy.vum_exchange.is_(True))):
+            v.workplace_postcode, v.hours_min, v.hours_max, v.offer_type = f"{pc4}AB", lo, hi, offer
+            v.occupation = {"label": label, "uri": codes[0]} if codes else v.occupation
+            v.title = f"Elders: {v.title}"
+            v.driving_licence, v.work_conditions, v.education_level = None, [], "none"  # no hard condition fails
+    settings = Settings(
+        database_url=api.env["url"],
+        data_dir=tmp_path,
+        secret_key=SECRET,
+        geo_dir=geo_dir,
+        vum_oin=OIN_B,
+        vum_exchange_url=world["source"].url,
+        vum_exchange_oin=OIN_A,
+        vum_tls_certfile=pki["b"].cert,
+        vum_tls_keyfile=pki["b"].key,
+        vum_tls_ca=pki["ca"].pem,
+    )
+
+    class Other:  # the intermediary: the API world's werkmatch, configured for VUM
+        env = api.env
+        http = TestClient(create_app(settings, store=api.env["store"], preload=False))
+
+    ui = ui_client(Other, "coach.oost")
+    page = ui.get(f"/ui/kandidaten/{cid}")
+    assert "Uitwisselen via VUM" in page.text and f"/ui/kandidaten/{cid}/elders" in page.text
+    res = ui.get(f"/ui/kandidaten/{cid}/elders")
+    assert res.status_code == 200
+    main = res.text.split("<main", 1)[-1]
+    assert "Elders: " in res.text and "VUM gaf geen antwoord" not in res.text, main[:3000]
+    assert "Dit is een advies: u beslist." in res.text
+    other = ui_client(Other, "coach.west")
+    assert other.get(f"/ui/kandidaten/{cid}/elders").status_code == 404

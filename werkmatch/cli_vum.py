@@ -74,32 +74,20 @@ def search(
     from models.services.pc4 import PostcodePoints
     from models.services.users import get_user_by_email
     from models.services.vum import mapping
-    from models.services.vum.client import VumClient
     from models.services.vum.intermediary import search_vacancies
-    from werkmatch.context import transaction
+    from werkmatch.context import label_finder, transaction, vum_client
     from werkmatch.runtime import load_embedder, taxonomy_or_none
     from werkmatch.settings import get_settings
 
     settings = get_settings()
-    if not (settings.vum_enabled and settings.vum_exchange_url and settings.vum_exchange_oin):
-        raise fail("set WERKMATCH_VUM_OIN, WERKMATCH_VUM_EXCHANGE_URL and WERKMATCH_VUM_EXCHANGE_OIN to ask VUM")
-    assert settings.vum_oin is not None
-    client = VumClient(
-        base_url=settings.vum_exchange_url,
-        own_oin=settings.vum_oin,
-        via_oin=settings.resolved_vum_via_oin or settings.vum_oin,
-        to_oin=settings.vum_exchange_oin,
-        certfile=Path(_need_file(settings.vum_tls_certfile, "WERKMATCH_VUM_TLS_CERTFILE")),
-        keyfile=Path(_need_file(settings.vum_tls_keyfile, "WERKMATCH_VUM_TLS_KEYFILE")),
-        ca=Path(_need_file(settings.vum_tls_ca, "WERKMATCH_VUM_TLS_CA")),
-    )
+    try:
+        client = vum_client(settings)
+    except ServiceError as exc:
+        raise fail(exc.detail) from None
+    for path, name in ((client.certfile, "CERTFILE"), (client.keyfile, "KEYFILE"), (client.ca, "CA")):
+        _need_file(path, f"WERKMATCH_VUM_TLS_{name}")
     taxonomy = taxonomy_or_none(settings)
-
-    def label_of(uri: str) -> str | None:
-        try:
-            return taxonomy.preferred(uri) if taxonomy is not None else None
-        except KeyError:
-            return None
+    label_of = label_finder(taxonomy)
 
     try:
         with transaction() as session:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 from matcher.esco import Esco, EscoNotConfigured, cached_esco
 from models.db import get_engine, session_scope
 from werkmatch.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from models.services.vum.client import VumClient
 
 
 def engine(settings: Settings | None = None, *, serving: bool = False) -> Engine:
@@ -51,3 +55,40 @@ def esco(settings: Settings | None = None) -> Esco:
             "Download the ESCO CSV export (Dutch) from the ESCO portal and point the setting at it."
         )
     return cached_esco(str(settings.esco_dir))
+
+
+def vum_client(settings: Settings | None = None) -> VumClient:
+    """The connection to the VUM exchange the settings name (``Unavailable`` when they name none)."""
+    from models.services import Unavailable
+    from models.services.vum.client import VumClient
+
+    settings = settings or get_settings()
+    files = (settings.vum_tls_certfile, settings.vum_tls_keyfile, settings.vum_tls_ca)
+    if not (settings.vum_oin and settings.vum_exchange_url and settings.vum_exchange_oin) or None in files:
+        raise Unavailable(
+            "VUM is not configured: WERKMATCH_VUM_OIN, _VUM_EXCHANGE_URL, _VUM_EXCHANGE_OIN and the TLS files are needed"
+        )
+    certfile, keyfile, ca = (Path(str(f)) for f in files)
+    return VumClient(
+        base_url=settings.vum_exchange_url,
+        own_oin=settings.vum_oin,
+        via_oin=settings.resolved_vum_via_oin or settings.vum_oin,
+        to_oin=settings.vum_exchange_oin,
+        certfile=certfile,
+        keyfile=keyfile,
+        ca=ca,
+    )
+
+
+def label_finder(taxonomy: Any) -> Callable[[str], str | None]:
+    """The preferred Dutch label of an ESCO URI, where the taxonomy knows it."""
+
+    def label_of(uri: str) -> str | None:
+        if taxonomy is None:
+            return None
+        try:
+            return str(taxonomy.preferred(uri)) or None
+        except KeyError:
+            return None
+
+    return label_of

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.ui import admin, auth, candidates, dashboard, matches, search, settings, vacancies
+from api.ui import admin, auth, candidates, dashboard, matches, search, settings, vacancies, vum
 from api.ui.common import Redirect, UiUser, error_response, redirect
 from models.enums import Role
 
@@ -23,7 +23,7 @@ def home(user: UiUser) -> Response:
     return redirect(auth.START[Role(user.role)])
 
 
-for _module in (auth, vacancies, candidates, search, matches, settings, admin, dashboard):
+for _module in (auth, vacancies, candidates, search, matches, settings, admin, dashboard, vum):
     router.include_router(_module.router)
 
 

@@ -141,11 +141,14 @@ def candidate_page(
     except rankings.NotIndexed:
         pending = True
     states = match_flows.pair_statuses(session, user=user, pairs=[(candidate_id, i.vacancy.id) for i in items])
+    settings = request.app.state.settings
     return page(
         request,
         "ui/candidate.html",
         user,
         c=client,
+        vum_enabled=settings.vum_enabled,
+        vum_search=settings.vum_enabled and bool(settings.vum_exchange_url),
         items=items,
         pending=pending,
         area_names=names,

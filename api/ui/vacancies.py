@@ -355,6 +355,7 @@ def vacancy_page(
         areas_list=areas,
         area_names=names,
         can_edit=can_edit,
+        vum_enabled=request.app.state.settings.vum_enabled,
         pending=pending,
         hidden=hidden,
         f=filters,

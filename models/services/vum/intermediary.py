@@ -113,15 +113,8 @@ def search_vacancies(
         found, _more = client.select("v", query)
         for rec in found:
             records.setdefault(str(rec["idVacature"]), rec)
-    record(
-        session,
-        actor=user,
-        action="vum.search.vacatures",
-        object_type="candidate",
-        object_id=cand.id,
-        details={"to_party": client.to_oin, "results": len(records)},
-    )
     if not records:
+        _audit(session, user=user, candidate_id=cand.id, to_party=client.to_oin, results=0, detailed=[])
         return [], 0
     geo = Geo.of(session)
     engine = MatchEngine(embedder, taxonomy=taxonomy, index_factory=NumpyIndex)
@@ -137,7 +130,22 @@ def search_vacancies(
     ranked = engine.rank_vacancies(cand.id, k=top, ladder_filter=True, include_ineligible=False)
     best = [ids[-r.vacancy_id - 1] for r in ranked]
     details = client.details("v", best)
+    # written last: a write opens SQLite's write lock, which is not held while VUM answers or the model encodes
+    _audit(session, user=user, candidate_id=cand.id, to_party=client.to_oin, results=len(records), detailed=best)
     return [
         Found(vid, round(r.score, 1), r.eligible, r.explanation(), detail)
         for vid, r, detail in zip(best, ranked, details, strict=True)
     ], len(records)
+
+
+def _audit(
+    session: Session, *, user: User, candidate_id: int, to_party: str, results: int, detailed: list[str]
+) -> None:
+    record(
+        session,
+        actor=user,
+        action="vum.search.vacatures",
+        object_type="candidate",
+        object_id=candidate_id,
+        details={"to_party": to_party, "results": results, "detailed": detailed},
+    )
