@@ -92,3 +92,82 @@ def test_nightly_with_a_cluster_that_is_not_one_exits_with_one_line(cli):
     assert res.exit_code != 0
     assert "--cluster: 'ergens' is not none, local or a scheduler address" in res.output
     assert "Traceback" not in res.output
+
+
+def test_what_is_exchanged_through_vum_exports_and_imports_as_vum_records(cli, tmp_path):
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from models.tables import Candidate, Vacancy
+
+    cli("init")
+    cli("demo", "--candidates", "20", "--vacancies", "8")
+    eng = create_engine(get_settings().resolved_database_url)
+    with Session(eng) as s, s.begin():
+        cands = s.scalars(select(Candidate).where(Candidate.status == "active").order_by(Candidate.id)).all()[:6]
+        for c in cands:
+            c.vum_consent = True
+        vacs = s.scalars(select(Vacancy).where(Vacancy.status == "open").order_by(Vacancy.id)).all()[:3]
+        for v in vacs:
+            v.vum_exchange, v.workplace_postcode = True, f"{v.postcode}AB"
+        wanted = {c.id: (c.postcode, c.hours_min, c.hours_max, sorted(c.driving_licences)) for c in cands}
+        names = [c.personal.last_name for c in cands if c.personal]
+    for kind, n in (("candidates", len(wanted)), ("vacancies", 3)):
+        out = tmp_path / f"{kind}.vum.json"
+        res = cli("export", kind, "--format", "vum", "-o", str(out))
+        assert res.exit_code == 0, res.output
+        records = json.loads(out.read_text())
+        assert len(records) == n
+        assert not any(name in out.read_text() for name in names)  # no client's name leaves werkmatch
+        res = cli("import", kind, str(out), "--format", "vum")
+        assert res.exit_code == 0, res.output
+        assert f"{n} created, 0 updated, 0 rejected" in res.output  # as new profiles, ids vum-…
+    with Session(eng) as s:
+        back = s.scalars(select(Candidate).where(Candidate.external_id.like("vum-%"))).all()
+        assert sorted((c.postcode, c.hours_min, c.hours_max, sorted(c.driving_licences)) for c in back) == sorted(
+            wanted.values()
+        )
+        assert all(c.personal is None and c.ladder_step == 6 for c in back)  # VUM carries no name
+        assert s.scalar(select(func.count()).select_from(Vacancy).where(Vacancy.external_id.like("vum-%"))) == 3
+    eng.dispose()
+    bad = tmp_path / "bad.vum.json"
+    bad.write_text(
+        json.dumps(
+            [
+                {"idWerkzoekende": "ok-1", "mobiliteit": {"bemiddelingspostcode": "9733AB"}},
+                {
+                    "idWerkzoekende": "bad-2",
+                    "mobiliteit": {"bemiddelingspostcode": "9733AB"},
+                    "arbeidsmarktkwalificatie": {"rijbewijs": [{"codeSoortRijbewijs": "Z9"}]},
+                },
+                {"idWerkzoekende": "bad-3", "mobiliteit": {"bemiddelingspostcode": "1011AB"}},
+            ]
+        )
+    )
+    res = cli("import", "candidates", str(bad), "--format", "vum")
+    assert res.exit_code == 1 and "nothing imported" in res.output
+    assert "line 2" in res.output and "codeSoortRijbewijs" in res.output
+    assert "line 3" in res.output and "1011" in res.output
+    (tmp_path / "notjson.json").write_text("{kapot")
+    res = cli("import", "candidates", str(tmp_path / "notjson.json"), "--format", "vum")
+    assert res.exit_code == 2 and "not JSON" in res.output and "Traceback" not in res.output
+
+
+def test_init_gives_the_gemeentes_postcodes_the_national_centre_points(cli):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from models.services.pc4 import PostcodePoints
+    from models.tables import Postcode
+
+    points = PostcodePoints.load(get_settings().geo_dir)
+    if not len(points):
+        pytest.skip(f"no postcode centre points in {get_settings().geo_dir}")
+    res = cli("init")
+    assert res.exit_code == 0 and "national postcode file" in res.output
+    eng = create_engine(get_settings().resolved_database_url)
+    with Session(eng) as s:
+        rows = s.query(Postcode).all()
+        assert rows and all((p.lat, p.lon) == points.point(p.code) for p in rows if points.point(p.code))
+    eng.dispose()
+    assert "national postcode file" not in cli("init").output  # already moved: nothing to do

@@ -52,10 +52,16 @@ def init() -> None:
     from models.services.areas import seed_areas
     from werkmatch.context import engine, transaction
 
+    from models.services.pc4 import PostcodePoints, refine_postcodes
+    from werkmatch.settings import get_settings
+
     upgrade(engine())
+    points = PostcodePoints.load(get_settings().geo_dir)
     with transaction() as session:
         n = seed_areas(session)
-    typer.echo(f"database ready; {n} postcodes in the gebieden")
+        moved = refine_postcodes(session, points=points)
+    where = f"; {moved} took their centre point from the national postcode file" if moved else ""
+    typer.echo(f"database ready; {n} postcodes in the gebieden{where}")
 
 
 @app.command()
@@ -96,7 +102,10 @@ def demo(
 def import_(
     kind: Annotated[str, typer.Argument(help="candidates or vacancies")],
     file: Annotated[Path, typer.Argument(help="JSONL or CSV file")],
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the name)")] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl, csv or vum (a JSON list of VUM records; default: from the name)"),
+    ] = None,
     skip_invalid: Annotated[bool, typer.Option(help="import the valid rows even if some are rejected")] = False,
 ) -> None:
     """Import candidates or vacancies; every row is validated, all in one transaction."""
@@ -109,9 +118,9 @@ def import_(
     if not file.is_file():
         raise fail(f"file not found: {file}")
     try:
-        fmt_ = detect_format(file, fmt)
         with transaction() as session:
-            report = import_rows(session, kind=kind, rows=read_rows(file, fmt_), skip_invalid=skip_invalid)  # type: ignore[arg-type]
+            rows = _vum_rows(session, file, kind) if fmt == "vum" else read_rows(file, detect_format(file, fmt))
+            report = import_rows(session, kind=kind, rows=rows, skip_invalid=skip_invalid)  # type: ignore[arg-type]
     except ServiceError as exc:
         raise fail(exc.detail) from None
     for e in report.rejected:
@@ -128,11 +137,44 @@ def import_(
         )
 
 
+def _vum_rows(session: Any, file: Path, kind: str) -> Any:
+    """The rows of a file of VUM records, through the VUM mapping (ESCO labels where ESCO is configured)."""
+    import datetime as dt
+
+    from models.services.areas import Geo
+    from models.services.transfer import read_vum_rows
+    from models.services.vum.mapping import Crosswalk
+    from werkmatch.context import esco_or_none
+    from werkmatch.settings import get_settings
+
+    esco = esco_or_none()
+
+    def label_of(uri: str) -> str | None:
+        if esco is None:
+            return None
+        occ = esco.occupations.get(uri)
+        skill = esco.skills.get(uri)
+        return occ.preferred if occ else (skill.preferred if skill and skill.dutch else None)
+
+    crosswalk = Crosswalk.load(get_settings().vum_occupation_crosswalk)
+    rows = read_vum_rows(
+        file,
+        kind=kind,  # type: ignore[arg-type]
+        geo=Geo.of(session),
+        crosswalk=crosswalk,
+        label_of=label_of,
+        today=dt.date.today(),
+    )
+    return list(rows)
+
+
 @app.command()
 def export(
     kind: Annotated[str, typer.Argument(help="candidates or vacancies")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default: stdout)")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv or vum (what is exchanged, as VUM records)")
+    ] = None,
 ) -> None:
     """Export candidates or vacancies in the import format (includes personal data: handle with care)."""
     from models.services.audit import record
@@ -142,10 +184,20 @@ def export(
     if kind not in ("candidates", "vacancies"):
         raise fail(f"unknown kind '{kind}': use candidates or vacancies")
     fmt_ = fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
-    if fmt_ not in ("csv", "jsonl"):
-        raise fail(f"unknown format '{fmt_}' (use jsonl or csv)")
+    if fmt_ not in ("csv", "jsonl", "vum"):
+        raise fail(f"unknown format '{fmt_}' (use jsonl, csv or vum)")
     with transaction() as session:
-        rows = list(export_rows(session, kind=kind))  # type: ignore[arg-type]
+        if fmt_ == "vum":
+            import datetime as dt
+
+            from models.services.transfer import export_vum
+            from models.services.vum.mapping import Crosswalk
+            from werkmatch.settings import get_settings
+
+            crosswalk = Crosswalk.load(get_settings().vum_occupation_crosswalk)
+            rows = export_vum(session, kind=kind, crosswalk=crosswalk, today=dt.date.today())  # type: ignore[arg-type]
+        else:
+            rows = list(export_rows(session, kind=kind))  # type: ignore[arg-type]
         record(
             session,
             actor=None,

@@ -221,8 +221,12 @@ def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def write_rows(rows: Iterable[dict[str, Any]], out: io.TextIOBase | Any, fmt: str) -> int:
-    """Write rows as JSONL or CSV; return how many."""
+    """Write rows as JSONL, CSV or (``vum``) one JSON list; return how many."""
     n = 0
+    if fmt == "vum":
+        items = list(rows)
+        out.write(json.dumps(items, ensure_ascii=False, indent=1) + "\n")
+        return len(items)
     if fmt == "jsonl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -248,3 +252,103 @@ def _safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+# ------------------------------------------------------------------------------------------- VUM records
+def _vum_external_id(prefix: str, vum_id: Any) -> str:
+    """An external id for a received VUM id (``vum-…``; a long id is shortened by its digest)."""
+    import hashlib
+    import re
+
+    text = str(vum_id or "")
+    if not text or not re.fullmatch(r"[A-Za-z0-9._-]{1,200}", text):
+        raise ValueError("the record has no valid id")
+    if len(prefix) + len(text) > 64:
+        text = hashlib.sha256(text.encode()).hexdigest()[:40]
+    return f"{prefix}{text}"
+
+
+def read_vum_rows(
+    path: Path,
+    *,
+    kind: Kind,
+    geo: Geo,
+    crosswalk: Any,
+    label_of: Any,
+    today: Any,
+) -> Iterator[tuple[int, dict[str, Any] | ValueError]]:
+    """Rows from a JSON list of VUM detail records (``Werkzoekende`` or ``Vacature``), through the VUM mapping; the
+    row number is the record's place in the list. Profiles from VUM hold no name; their gebied comes from the
+    postcode, and their participatieladder step is 6 (job seekers ready for paid work)."""
+    from models.services.vum import mapping
+
+    try:
+        records = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"{path} is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{path} is not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {path}: {exc.strerror}") from exc
+    if not isinstance(records, list):
+        raise FileFormatError(f"{path} must hold a JSON list of VUM records")
+    for n, rec in enumerate(records, start=1):
+        if not isinstance(rec, dict):
+            yield n, ValueError("a record must be a JSON object")
+            continue
+        try:
+            if kind == "candidates":
+                row = mapping.candidate_fields(rec, crosswalk=crosswalk, label_of=label_of, today=today)
+                external_id = _vum_external_id("vum-", rec.get("idWerkzoekende"))
+                pc4 = row["postcode"]
+                row |= {"external_id": external_id, "ladder_step": 6}
+            else:
+                row = mapping.vacancy_fields(rec, crosswalk=crosswalk, label_of=label_of)
+                external_id = _vum_external_id("vum-", rec.get("idVacature"))
+                pc4 = (row.pop("workplace_postcode") or "")[:4]
+                name = row.pop("employer_name")
+                row |= {"external_id": external_id, "postcode": pc4}
+            info = geo.postcodes.get(pc4)
+            if info is None:
+                raise ValueError(f"postcode {pc4 or '?'} is not a postcode of the gemeente")
+            row["area"] = info.area_code
+            if kind == "vacancies":
+                emp = _vum_external_id("vum-emp-", hashlib_slug(name))
+                row["employer"] = {"external_id": emp, "name": name, "area": info.area_code}
+        except mapping.VumCodeError as exc:
+            yield n, ValueError(f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
+            continue
+        except (ValueError, TypeError, KeyError) as exc:
+            yield n, ValueError(str(exc))
+            continue
+        yield n, row
+
+
+def hashlib_slug(text: str) -> str:
+    """A short stable id for a name."""
+    import hashlib
+
+    return hashlib.sha256(text.strip().lower().encode()).hexdigest()[:16]
+
+
+def export_vum(session: Session, *, kind: Kind, crosswalk: Any, today: Any) -> list[dict[str, Any]]:
+    """What the gemeente exchanges, as VUM detail records: candidates with VUM consent, vacancies offered through
+    VUM; the id is the gemeente's own (the external id), as the standard's ``idWerkzoekende`` describes it."""
+    from models.services.vum import mapping, source
+
+    out: list[dict[str, Any]] = []
+    if kind == "candidates":
+        for cand in source.exchangeable_candidates(session):
+            coach = (cand.coach.name, cand.coach.email) if cand.coach else None
+            rec = mapping.werkzoekende(
+                cand, vum_id=cand.external_id, detail=True, crosswalk=crosswalk, today=today, coach=coach
+            )
+            if rec is not None:
+                out.append(rec)
+    else:
+        for vac in source.exchangeable_vacancies(session):
+            owner = (vac.owner.name, vac.owner.email) if vac.owner else None
+            rec = mapping.vacature(vac, vum_id=vac.external_id, detail=True, crosswalk=crosswalk, contact=owner)
+            if rec is not None:
+                out.append(rec)
+    return out

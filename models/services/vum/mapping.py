@@ -396,3 +396,119 @@ def vacancy_fields(
         "workplace_postcode": postcode6((record.get("adres") or {}).get("postcode")),
         "employer_name": ((record.get("werkgever") or {}).get("handelsnaamOrganisatie") or "Werkgever via VUM")[:200],
     }
+
+
+TAAL_TO_DUTCH: dict[int, DutchLevel | None] = {
+    0: None,
+    1: DutchLevel.a0,
+    2: DutchLevel.a2,
+    3: DutchLevel.b2,
+    4: DutchLevel.c1,
+    8: None,
+}
+LANGUAGE_NAMES = {"nld": "Nederlands", "eng": "Engels"}
+VERVOERMIDDEL_TO_TRAVEL: dict[int, TravelMode] = {
+    1: TravelMode.car,
+    2: TravelMode.bike,  # bromfiets: the nearest werkmatch knows
+    3: TravelMode.bike,
+    4: TravelMode.car,  # motor
+    5: TravelMode.public_transport,
+    9: TravelMode.walk,
+}
+WERK_EN_DENKNIVEAU_WERKZOEKENDE: dict[int, EducationLevel] = {
+    int(k): v for k, v in WERK_EN_DENKNIVEAU_TO_EDUCATION.items()
+}
+
+
+def _years(start: str | None, end: str | None, today: dt.date) -> float:
+    if not start:
+        return 0.0
+    try:
+        first = dt.date.fromisoformat(start)
+        last = dt.date.fromisoformat(end) if end else today
+    except ValueError as exc:
+        raise VumCodeError(f"not a date: {exc}", field="werkervaring") from exc
+    return round(max(0.0, (last - first).days / 365.25), 1)
+
+
+def candidate_fields(
+    record: dict[str, Any], *, crosswalk: Crosswalk, label_of: Callable[[str], str | None], today: dt.date
+) -> dict[str, Any]:
+    """A received ``Werkzoekende`` as werkmatch's candidate fields (without gebied and ladder step: the caller
+    decides those). VUM holds no name: the profile comes without personal details."""
+
+    def concept(code: str) -> dict[str, Any]:
+        uri = crosswalk.esco(code)
+        label = (label_of(uri) if uri else None) or code
+        return {"label": label[:200], "uri": uri} if uri else {"label": label[:200]}
+
+    quali = record.get("arbeidsmarktkwalificatie") or {}
+    level = EducationLevel.none
+    if quali.get("codeWerkEnDenkniveauWerkzoekende") is not None:
+        level = _code(
+            WERK_EN_DENKNIVEAU_WERKZOEKENDE, quali["codeWerkEnDenkniveauWerkzoekende"], "codeWerkEnDenkniveau"
+        )
+    for opl in quali.get("opleiding") or []:
+        if opl.get("codeNiveauOpleiding") is not None:
+            level = _code(NIVEAU_OPLEIDING_TO_EDUCATION, opl["codeNiveauOpleiding"], "codeNiveauOpleiding")
+    dutch: DutchLevel | None = None
+    languages: list[str] = []
+    for t in quali.get("taalbeheersing") or []:
+        code = t.get("codeTaal")
+        if code in LANGUAGE_NAMES:
+            languages.append(LANGUAGE_NAMES[code])
+        if code == "nld" and t.get("codeNiveauTaalbeheersingMondeling") is not None:
+            dutch = _code(TAAL_TO_DUTCH, t["codeNiveauTaalbeheersingMondeling"], "codeNiveauTaalbeheersingMondeling")
+    licences = sorted(
+        {
+            _code(LICENCE_FROM_VUM, r.get("codeSoortRijbewijs"), "codeSoortRijbewijs")
+            for r in quali.get("rijbewijs") or []
+        }
+    )
+    mode, own = TravelMode.bike, False
+    for v in record.get("vervoermiddel") or []:
+        mode = _code(VERVOERMIDDEL_TO_TRAVEL, v.get("codeVervoermiddel"), "codeVervoermiddel")
+        own = mode == TravelMode.car and v.get("indicatieBeschikbaarVoorWoonWerkverkeer") == YES
+        break
+    hours = record.get("werktijden") or {}
+    lo = int(hours.get("aantalWerkurenPerWeekMinimaal") or 0)
+    hi = int(hours.get("aantalWerkurenPerWeekMaximaal") or max(lo, 40))
+    mobility = record.get("mobiliteit") or {}
+    postcode = postcode6(mobility.get("bemiddelingspostcode"))
+    if postcode is None:
+        raise VumCodeError("mobiliteit.bemiddelingspostcode (9999AA) is required", field="mobiliteit")
+    flex = record.get("flexibiliteit") or {}
+    available = flex.get("datumAanvangBeschikbaarVoorWerk")
+    experience = []
+    for w in record.get("werkervaring") or []:
+        code = (w.get("beroep") or {}).get("codeBeroepsnaam")
+        if code:
+            c = concept(code)
+            experience.append(
+                {
+                    "title": c["label"],
+                    "uri": c.get("uri"),
+                    "years": _years(w.get("datumAanvangWerkzaamheden"), w.get("datumEindeWerkzaamheden"), today),
+                }
+            )
+    return {
+        "postcode": postcode[:4],
+        "desired_occupations": [
+            concept(b["codeBeroepsnaam"]) for b in record.get("bemiddelingsberoep") or [] if b.get("codeBeroepsnaam")
+        ][:20],
+        "skills": [
+            concept(c["codeCompetentie"]) for c in quali.get("competentiebeheersing") or [] if c.get("codeCompetentie")
+        ][:100],
+        "experience": experience[:50],
+        "education_level": level,
+        "languages": languages,
+        "dutch_level": dutch,
+        "driving_licences": [x for x in licences if x],
+        "own_transport": own,
+        "travel_mode": mode,
+        "max_travel_km": float(mobility["maximaleReisafstand"]) if mobility.get("maximaleReisafstand") else None,
+        "max_travel_minutes": int(mobility["maximaleReistijd"]) if mobility.get("maximaleReistijd") else None,
+        "hours_min": min(lo, 60),
+        "hours_max": min(max(hi, lo), 60),
+        "available_from": dt.date.fromisoformat(available) if available else None,
+    }
