@@ -50,9 +50,8 @@ def init() -> None:
     """Create or migrate the database and load Groningen's gebieden."""
     from models.migrate import upgrade
     from models.services.areas import seed_areas
-    from werkmatch.context import engine, transaction
-
     from models.services.pc4 import PostcodePoints, refine_postcodes
+    from werkmatch.context import engine, transaction
     from werkmatch.settings import get_settings
 
     upgrade(engine())
