@@ -293,6 +293,9 @@ class Vacancy(TimestampMixin, Base):
     """For a vacancy imported from VUM: the OIN of the party it came from; None for the gemeente's own."""
     vum_id: Mapped[str | None] = mapped_column(String(200))
     """For a vacancy imported from VUM: its ``idVacature`` at the source."""
+    workplace_lat: Mapped[float | None] = mapped_column(Float)
+    workplace_lon: Mapped[float | None] = mapped_column(Float)
+    """The workplace's centre point where it lies outside the gemeente (a vacancy from VUM): travel distances use it."""
     employer: Mapped[Employer] = relationship()
     area: Mapped[Area] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

@@ -25,6 +25,7 @@ UI_MATRIX = [
     ("POST", "/ui/kandidaten/{c}/toestemming", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/vum", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
     ("GET", "/ui/kandidaten/{c}/elders", None, [200, 404, 403, 403, 403, 403]),
+    ("POST", "/ui/kandidaten/{c}/elders/bewaren", {"vum_id": "x"}, [303, 404, 403, 403, 403, 403]),
     ("GET", "/ui/vacatures", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures.csv", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/nieuw", None, [403, 403, 200, 200, 403, 403]),

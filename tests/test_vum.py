@@ -116,8 +116,7 @@ def _settings(pki, geo_dir: Path, **over: Any) -> Settings:
         vum_tls_certfile=pki["a"].cert,
         vum_tls_keyfile=pki["a"].key,
         vum_tls_ca=pki["ca"].pem,
-        vum_max_details=3,
-        **over,
+        **({"vum_max_details": 3} | over),
     )
 
 
@@ -209,9 +208,9 @@ def _prepare(engine: Any) -> dict[str, list[int]]:
 @pytest.fixture
 def world(small_db, pki, geo_dir):
     people = _prepare(small_db)
-    src = Source(_settings(pki, geo_dir), small_db)
-    yield {"engine": small_db, "source": src, **people}
-    src.stop()
+    out = {"engine": small_db, "source": Source(_settings(pki, geo_dir), small_db), **people}
+    yield out
+    out["source"].stop()
 
 
 GRONINGEN = {"postcode": "9711AA", "afstand": 50}
@@ -596,6 +595,8 @@ def test_a_coach_finds_vacancies_elsewhere_in_the_web_ui(api, world, pki, geo_di
             v.occupation = {"label": label, "uri": codes[0]} if codes else v.occupation
             v.title = f"Elders: {v.title}"
             v.driving_licence, v.work_conditions, v.education_level = None, [], "none"  # no hard condition fails
+    world["source"].stop()  # a source with the agreements' usual detail limit: 10 ranked, then one kept
+    world["source"] = Source(_settings(pki, geo_dir, vum_max_details=25), world["engine"])
     settings = Settings(
         database_url=api.env["url"],
         data_dir=tmp_path,
@@ -623,3 +624,41 @@ def test_a_coach_finds_vacancies_elsewhere_in_the_web_ui(api, world, pki, geo_di
     assert "Dit is een advies: u beslist." in res.text
     other = ui_client(Other, "coach.west")
     assert other.get(f"/ui/kandidaten/{cid}/elders").status_code == 404
+
+    # the coach keeps one as an external vacancy: ranked and followed like the gemeente's own from then on
+    import re
+
+    vum_id = re.search(r'name="vum_id" value="([a-z0-9]+)"', res.text).group(1)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', res.text).group(1)
+    kept = ui.post(
+        f"/ui/kandidaten/{cid}/elders/bewaren", data={"csrf": csrf, "vum_id": vum_id}, follow_redirects=False
+    )
+    assert kept.status_code == 303 and "/ui/vacatures/" in kept.headers["location"]
+    vac_id = int(re.search(r"/ui/vacatures/(\d+)", kept.headers["location"]).group(1))
+    shown = ui.get(kept.headers["location"])
+    assert "via VUM" in shown.text and "Elders: " in shown.text
+    source_row = _ids_of(world["engine"], "v")[vum_id]
+    with Session(api.env["engine"]) as s:
+        vac = s.get(Vacancy, vac_id)
+        assert (vac.vum_source, vac.vum_id, vac.status.value) == (OIN_A, vum_id, "open")
+        assert (vac.workplace_lat, vac.workplace_lon) == PostcodePoints.load(geo_dir).point(vac.workplace_postcode)
+    # the source closes it; werkmatch vum refresh closes the kept copy (and keeps the others open)
+    from models.services.vum.intermediary import refresh_imported
+
+    with session_scope(world["engine"]) as s:
+        s.get(Vacancy, source_row).status = "closed"
+    try:
+        with session_scope(api.env["engine"]) as s:
+            counts = refresh_imported(
+                s,
+                client=_client(world["source"], pki),
+                points=PostcodePoints.load(geo_dir),
+                crosswalk=mapping.Crosswalk({}),
+                label_of=lambda _u: None,
+            )
+        assert counts["closed"] == 1
+        with Session(api.env["engine"]) as s:
+            assert s.get(Vacancy, vac_id).status.value == "closed"
+    finally:
+        with session_scope(api.env["engine"]) as s:  # the API world is shared: leave no external vacancy behind
+            s.delete(s.get(Vacancy, vac_id))

@@ -143,18 +143,10 @@ def _vum_rows(session: Any, file: Path, kind: str) -> Any:
     from models.services.areas import Geo
     from models.services.transfer import read_vum_rows
     from models.services.vum.mapping import Crosswalk
-    from werkmatch.context import esco_or_none
+    from werkmatch.context import esco_label_finder
     from werkmatch.settings import get_settings
 
-    esco = esco_or_none()
-
-    def label_of(uri: str) -> str | None:
-        if esco is None:
-            return None
-        occ = esco.occupations.get(uri)
-        skill = esco.skills.get(uri)
-        return occ.preferred if occ else (skill.preferred if skill and skill.dutch else None)
-
+    label_of = esco_label_finder()
     crosswalk = Crosswalk.load(get_settings().vum_occupation_crosswalk)
     rows = read_vum_rows(
         file,

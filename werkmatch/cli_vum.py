@@ -121,6 +121,65 @@ def search(
                 typer.echo(f"       · {reason}")
 
 
+@vum_app.command("keep")
+def keep(
+    vum_id: Annotated[str, typer.Option("--id", help="idVacature from `werkmatch vum search`")],
+    as_user: Annotated[str, typer.Option("--as", help="e-mail address of the coach who keeps it")],
+) -> None:
+    """Keep a vacancy found through VUM as an external vacancy of the coach's gebied."""
+    from models.services import ServiceError
+    from models.services.pc4 import PostcodePoints
+    from models.services.users import get_user_by_email
+    from models.services.vum import mapping
+    from models.services.vum.intermediary import import_vacancy
+    from werkmatch.context import esco_label_finder, transaction, vum_client
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    try:
+        client = vum_client(settings)
+        [rec] = client.details("v", [vum_id])
+        with transaction() as session:
+            vac = import_vacancy(
+                session,
+                user=get_user_by_email(session, email=as_user),
+                record_=rec,
+                source_party=client.to_oin,
+                points=PostcodePoints.load(settings.geo_dir),
+                crosswalk=mapping.Crosswalk.load(settings.vum_occupation_crosswalk),
+                label_of=esco_label_finder(settings),
+            )
+            typer.echo(f"kept as vacancy {vac.id} ({vac.external_id}): {vac.title}")
+    except ServiceError as exc:
+        raise fail(exc.detail, 1) from None
+
+
+@vum_app.command("refresh")
+def refresh() -> None:
+    """Bring the vacancies kept from VUM in step with their source (closed there: closed here). Run it nightly."""
+    from models.services import ServiceError
+    from models.services.pc4 import PostcodePoints
+    from models.services.vum import mapping
+    from models.services.vum.intermediary import refresh_imported
+    from werkmatch.context import esco_label_finder, transaction, vum_client
+    from werkmatch.settings import get_settings
+
+    settings = get_settings()
+    try:
+        client = vum_client(settings)
+        with transaction() as session:
+            counts = refresh_imported(
+                session,
+                client=client,
+                points=PostcodePoints.load(settings.geo_dir),
+                crosswalk=mapping.Crosswalk.load(settings.vum_occupation_crosswalk),
+                label_of=esco_label_finder(settings),
+            )
+    except ServiceError as exc:
+        raise fail(exc.detail, 1) from None
+    typer.echo(", ".join(f"{n} {what}" for what, n in counts.items()))
+
+
 def register(app: typer.Typer) -> None:
     """Add the vum commands to the operator CLI."""
     app.add_typer(vum_app, name="vum")

@@ -92,3 +92,19 @@ def label_finder(taxonomy: Any) -> Callable[[str], str | None]:
             return None
 
     return label_of
+
+
+def esco_label_finder(settings: Settings | None = None) -> Callable[[str], str | None]:
+    """The preferred Dutch label of an ESCO URI from the ESCO files (no model needed), where ESCO is configured."""
+    data = esco_or_none(settings)
+
+    def label_of(uri: str) -> str | None:
+        if data is None:
+            return None
+        occ = data.occupations.get(uri)
+        if occ is not None:
+            return occ.preferred
+        skill = data.skills.get(uri)
+        return skill.preferred if skill is not None and skill.dutch else None
+
+    return label_of

@@ -15,7 +15,7 @@ from models.services.access import require_coach_of
 from models.services.candidates import get_candidate
 from models.services.pc4 import PostcodePoints
 from models.services.vum import mapping
-from models.services.vum.intermediary import Found, search_vacancies
+from models.services.vum.intermediary import Found, import_vacancy, search_vacancies
 from werkmatch.context import label_finder, vum_client
 
 router = APIRouter()
@@ -76,6 +76,40 @@ def vacancies_elsewhere(
             raise
         problem = exc.detail
     return page(request, "ui/vum_vacancies.html", user, c=client, found=found, answered=answered, problem=problem)
+
+
+@router.post("/kandidaten/{candidate_id}/elders/bewaren")
+def keep_vacancy(
+    request: Request,
+    candidate_id: DbId,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    vum_id: Annotated[str, Form(max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")],
+) -> Response:
+    """Keep a vacancy found elsewhere as an external vacancy of the coach's gebied (then it is ranked, proposed and
+    followed like the gemeente's own; ``werkmatch vum refresh`` closes it when the source does)."""
+    check_csrf(request, csrf)
+    require_coach_of(user, get_candidate(session, candidate_id=candidate_id))
+    settings = request.app.state.settings
+    try:
+        client = vum_client(settings)
+        [rec] = client.details("v", [vum_id])
+        vac = import_vacancy(
+            session,
+            user=user,
+            record_=rec,
+            source_party=client.to_oin,
+            points=PostcodePoints.load(settings.geo_dir),
+            crosswalk=mapping.Crosswalk.load(settings.vum_occupation_crosswalk),
+            label_of=label_finder(store.engine.taxonomy),
+        )
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        return redirect_with(request, f"/ui/kandidaten/{candidate_id}/elders", f"Niet bewaard: {exc.detail}")
+    return redirect_with(request, f"/ui/vacatures/{vac.id}", "Vacature van elders bewaard als externe vacature")
 
 
 @router.post("/vacatures/{vacancy_id}/vum")

@@ -82,7 +82,9 @@ def vacancy_profile(v: Vacancy, geo: Geo) -> VacancyProfile:
         area=geo.area_by_id[v.area_id].code,
         postcode=v.postcode,
         title=v.title,
-        location=(pc.lat, pc.lon) if pc else None,
+        location=(v.workplace_lat, v.workplace_lon)
+        if v.workplace_lat is not None and v.workplace_lon is not None
+        else ((pc.lat, pc.lon) if pc else None),
         description=v.description or "",
         occupation=Concept(occ["label"], occ.get("uri")) if occ and occ.get("label") else None,
         required_skills=_concepts(v.required_skills),

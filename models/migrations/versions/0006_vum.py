@@ -35,6 +35,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("workplace_postcode", sa.String(length=6), nullable=True))
         batch_op.add_column(sa.Column("vum_source", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("vum_id", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("workplace_lat", sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column("workplace_lon", sa.Float(), nullable=True))
     op.create_table(
         "vum_selections",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,7 +85,7 @@ def downgrade() -> None:
     op.drop_table("vum_selection_items")
     op.drop_table("vum_selections")
     with op.batch_alter_table("vacancies", schema=None) as batch_op:
-        for column in ("vum_id", "vum_source", "workplace_postcode", "vum_exchange"):
+        for column in ("workplace_lon", "workplace_lat", "vum_id", "vum_source", "workplace_postcode", "vum_exchange"):
             batch_op.drop_column(column)
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_constraint("fk_candidates_vum_consent_recorded_by_id_users", type_="foreignkey")

@@ -8,18 +8,23 @@ per selection).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.embedder import Embedder
 from matcher.engine import MatchEngine, TaxonomyContext
+from matcher.enums import VacancyStatus
 from matcher.index import NumpyIndex
 from matcher.profiles import Concept, VacancyProfile
-from models.services import Conflict
-from models.services.access import require_coach_of
+from matcher.ranking import haversine_km
+from models.enums import Role
+from models.services import Conflict, Invalid
+from models.services.access import require_coach_of, require_role
 from models.services.areas import Geo
 from models.services.audit import record
 from models.services.candidates import get_candidate
@@ -27,7 +32,7 @@ from models.services.matching import candidate_profile
 from models.services.pc4 import PostcodePoints
 from models.services.vum import mapping
 from models.services.vum.client import VumClient
-from models.tables import User
+from models.tables import Employer, User, Vacancy
 
 DEFAULT_KM = 25
 MAX_QUERIES = 3
@@ -149,3 +154,121 @@ def _audit(
         object_id=candidate_id,
         details={"to_party": to_party, "results": results, "detailed": detailed},
     )
+
+
+def nearest_postcode(geo: Geo, point: tuple[float, float]) -> str:
+    """The gemeente's postcode nearest to a point (where a vacancy elsewhere is filed; distances use its own point)."""
+    return min(geo.postcodes.values(), key=lambda p: haversine_km((p.lat, p.lon), point)).code
+
+
+def _apply(vac: Vacancy, fields: dict[str, Any], *, point: tuple[float, float], geo: Geo) -> None:
+    fields = dict(fields)
+    fields.pop("employer_name", None)
+    for key, value in fields.items():
+        setattr(vac, key, value)
+    vac.postcode = nearest_postcode(geo, point)
+    vac.workplace_lat, vac.workplace_lon = point
+
+
+def import_vacancy(
+    session: Session,
+    *,
+    user: User,
+    record_: dict[str, Any],
+    source_party: str,
+    points: PostcodePoints,
+    crosswalk: mapping.Crosswalk,
+    label_of: Callable[[str], str | None],
+) -> Vacancy:
+    """A coach keeps a vacancy found through VUM as an external vacancy of their gebied: source and VUM id kept,
+    travel distances from its real workplace; importing it again refreshes it."""
+    require_role(user, Role.coach)
+    if user.area_id is None:
+        raise Conflict("only a coach with a gebied can keep a vacancy from VUM")
+    vum_id = str(record_.get("idVacature") or "")
+    if not vum_id:
+        raise Invalid("the VUM record has no idVacature", field="idVacature")
+    fields = mapping.vacancy_fields(record_, crosswalk=crosswalk, label_of=label_of)
+    workplace = fields["workplace_postcode"]
+    point = points.point(workplace) if workplace else None
+    if point is None:
+        raise Invalid(f"the workplace postcode {workplace or '?'} is not a known Dutch postcode", field="adres")
+    geo = Geo.of(session)
+    name = fields["employer_name"]
+    emp_key = f"vum:{source_party}:{hashlib.sha256(name.lower().encode()).hexdigest()[:16]}"
+    emp = session.scalar(select(Employer).where(Employer.external_id == emp_key))
+    if emp is None:
+        emp = Employer(external_id=emp_key, name=name, area_id=user.area_id, sector="")
+        session.add(emp)
+        session.flush()
+    vac = session.scalar(select(Vacancy).where(Vacancy.vum_source == source_party, Vacancy.vum_id == vum_id))
+    created = vac is None
+    if vac is None:
+        digest = hashlib.sha256(f"{source_party}:{vum_id}".encode()).hexdigest()[:40]
+        vac = Vacancy(external_id=f"vum-{digest}", area_id=user.area_id, vum_source=source_party, vum_id=vum_id)
+        session.add(vac)
+    vac.employer_id = emp.id
+    _apply(vac, fields, point=point, geo=geo)
+    session.flush()
+    record(
+        session,
+        actor=user,
+        action="vum.import.vacancy",
+        object_type="vacancy",
+        object_id=vac.id,
+        details={"source_party": source_party, "vum_id": vum_id, "created": created},
+    )
+    return vac
+
+
+def refresh_imported(
+    session: Session,
+    *,
+    client: VumClient,
+    points: PostcodePoints,
+    crosswalk: mapping.Crosswalk,
+    label_of: Callable[[str], str | None],
+) -> dict[str, int]:
+    """Bring the vacancies kept from VUM in step with their source: one selection per workplace postcode finds
+    which are still offered (then their details refresh them); one no longer in a complete answer is closed."""
+    kept = list(
+        session.scalars(
+            select(Vacancy).where(
+                Vacancy.vum_source == client.to_oin,
+                Vacancy.status == VacancyStatus.open,
+                Vacancy.workplace_postcode.is_not(None),
+            )
+        )
+    )
+    geo = Geo.of(session)
+    counts = {"refreshed": 0, "closed": 0, "unknown": 0}
+    by_place: dict[str, list[Vacancy]] = {}
+    for vac in kept:
+        by_place.setdefault(str(vac.workplace_postcode), []).append(vac)
+    for postcode, vacs in by_place.items():
+        found, more = client.select("v", {"selectiegebied": {"postcode": postcode, "afstand": 0}})
+        offered = {str(f["idVacature"]) for f in found}
+        still = [v for v in vacs if v.vum_id in offered]
+        for vac, rec in zip(still, client.details("v", [str(v.vum_id) for v in still]), strict=True):
+            fields = mapping.vacancy_fields(rec, crosswalk=crosswalk, label_of=label_of)
+            point = points.point(fields["workplace_postcode"] or postcode)
+            _apply(vac, fields, point=point or (vac.workplace_lat or 0.0, vac.workplace_lon or 0.0), geo=geo)
+            counts["refreshed"] += 1
+        for vac in vacs:
+            if vac.vum_id in offered:
+                continue
+            if more:  # the answer was cut off: absence says nothing
+                counts["unknown"] += 1
+                continue
+            vac.status = VacancyStatus.closed
+            counts["closed"] += 1
+            record(
+                session,
+                actor=None,
+                action="vum.close.vacancy",
+                object_type="vacancy",
+                object_id=vac.id,
+                details={"source_party": client.to_oin, "vum_id": vac.vum_id},
+            )
+    session.flush()
+    return counts
