@@ -80,7 +80,7 @@ def _error(request: Request, settings: Settings, status: int, code: str, message
     headers = _headers(request, settings)
     if status == 401:
         return Response(status_code=401, headers=headers)
-    body = {"code": code[:10], "message": message[:500]}
+    body = {"code": code[:10], "message": message[:500]}  # the contract's lengths
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -130,7 +130,7 @@ def create_vum_app(settings: Settings, engine: Engine) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError) -> Response:
-        return _error(request, settings, 400, "BAD_REQUEST", "the request does not follow the VUM contract")
+        return _error(request, settings, 400, "INVALID", "the request does not follow the VUM contract")
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,8 @@ deviation from MongoDB and is handled apart (it needs the national postcode cent
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -128,3 +130,149 @@ def matches(doc: Any, query: Mapping[str, Any], *, element: bool = False) -> boo
         if not _condition(values, cond, element=element):
             return False
     return True
+
+
+# ------------------------------------------------------------------------ what the contract lets a query say
+# The attribute paths and operator arguments the interface specification v3.0.0 describes, per kind, written
+# here as a small schema (werkmatch's own, from reading the contract). A value that breaks them is a 400 (the
+# contract's schema refuses it); a path or operator it does not describe stays allowed and has no effect.
+Spec = tuple[Any, ...]
+
+
+def _obj(
+    props: dict[str, Spec], *, required: tuple[str, ...] = (), closed: bool = False, forbid: tuple[str, ...] = ()
+) -> Spec:
+    return ("obj", props, required, closed, forbid)
+
+
+def _op(op: str, arg: Spec) -> Spec:
+    return _obj({op: arg})
+
+
+def _enum(*values: Any) -> Spec:
+    return ("enum", values)
+
+
+def _list(item: Spec, min_items: int = 0) -> Spec:
+    return ("list", item, min_items)
+
+
+INT_HOURS: Spec = ("int", 1, 99)
+DATE: Spec = ("date",)
+URI: Spec = ("str", 200, None)
+LANGUAGE: Spec = ("str", 3, r"^[a-z]{3}$")
+POSTCODE: Spec = ("str", 6, r"^[0-9]{4}[a-zA-Z]{2}$")
+LICENCE_CODES = ("A", "A1", "A2", "AM", "B", "B+", "C1", "C", "D1", "D", "BE", "C1E", "CE", "D1E", "DE", "T")
+LEVEL: Spec = _op("$gte", _enum(2, 3, 4))
+LICENCES: Spec = _op(
+    "$all", _list(_op("$elemMatch", _obj({"codeSoortRijbewijs": _op("$eq", _enum(*LICENCE_CODES))})), 1)
+)
+LANGUAGES: Spec = _op(
+    "$all",
+    _list(
+        _op(
+            "$elemMatch",
+            _obj(
+                {
+                    "codeTaal": _op("$eq", LANGUAGE),
+                    "codeNiveauTaalbeheersingMondeling": LEVEL,
+                    "codeNiveauTaalbeheersingSchriftelijk": LEVEL,
+                },
+                required=("codeTaal",),
+            ),
+        ),
+        1,
+    ),
+)
+ONE_OR_TWO: Spec = _op("$eq", _enum(1, 2))
+AREA: Spec = _obj({"postcode": POSTCODE, "afstand": ("int", 0, 999)}, required=("postcode", "afstand"))
+QUERY: dict[str, dict[str, Spec]] = {
+    "c": {
+        "selectiegebied": AREA,
+        "bemiddelingsberoep": _op(
+            "$elemMatch", _obj({"$or": _list(_obj({"beroep.codeBeroepsnaam": _op("$eq", URI)}))})
+        ),
+        "contractvorm": _op(
+            "$elemMatch", _obj({"$or": _list(_obj({"codeTypeArbeidscontract": _op("$eq", _enum("O", "B"))}), 1)})
+        ),
+        "flexibiliteit.indicatieOnregelmatigWerkOfPloegendienst": ONE_OR_TWO,
+        "arbeidsmarktkwalificatie.rijbewijs": LICENCES,
+        "arbeidsmarktkwalificatie.taalbeheersing": LANGUAGES,
+        "datumAanvangBeschikbaarVoorWerk": _op("$lte", DATE),
+        "werktijden.indicatieKantoortijden": ONE_OR_TWO,
+        "werktijden.aantalWerkurenPerWeekMaximaal": _op("$gte", INT_HOURS),
+        "werktijden.aantalWerkurenPerWeekMinimaal": _op("$lte", INT_HOURS),
+    },
+    "v": {
+        "selectiegebied": AREA,
+        "beroep.codeBeroepsnaam": _op("$eq", URI),
+        "codeWerkEnDenkniveauMinimaal": (
+            "oneof",
+            (
+                _obj({"$gte": _enum("1", "2", "3", "4", "5", "6"), "$lt": _enum("7")}, required=("$lt",), closed=True),
+                _obj({"$eq": _enum("7")}, forbid=("$lt",)),
+            ),
+        ),
+        "datumAanvangWerkzaamheden": _op("$gte", DATE),
+        "flexibiliteit.indicatieOnregelmatigWerkOfPloegendienst": ONE_OR_TWO,
+        "rijbewijs": LICENCES,
+        "taalbeheersing": LANGUAGES,
+        "werktijden.aantalWerkurenPerWeekMaximaal": _op("$gte", INT_HOURS),
+        "werktijden.aantalWerkurenPerWeekMinimaal": _op("$lte", INT_HOURS),
+    },
+}
+
+
+def _problem(value: Any, spec: Spec, where: str) -> str | None:
+    """Why ``value`` breaks ``spec`` (None when it does not)."""
+    kind = spec[0]
+    if kind == "obj":
+        _, props, required, closed, forbid = spec
+        if not isinstance(value, Mapping):
+            return f"{where} must be an object"
+        for key in required:
+            if key not in value:
+                return f"{where}.{key} is required"
+        for key in forbid:
+            if key in value:
+                return f"{where}.{key} is not allowed here"
+        if closed and set(value) - set(props):
+            return f"{where} allows only {', '.join(props)}"
+        for key, sub in props.items():
+            if key in value and (why := _problem(value[key], sub, f"{where}.{key}")):
+                return why
+        return None
+    if kind == "list":
+        if not isinstance(value, list) or len(value) < spec[2]:
+            return f"{where} must be a list" + (f" of at least {spec[2]}" if spec[2] else "")
+        return next((w for i, v in enumerate(value) if (w := _problem(v, spec[1], f"{where}[{i}]"))), None)
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and spec[1] <= value <= spec[2]
+        return None if ok else f"{where} must be a whole number from {spec[1]} to {spec[2]}"
+    if kind == "enum":
+        ok = any(value == v and type(value) is type(v) for v in spec[1])
+        return None if ok else f"{where} must be one of {', '.join(map(str, spec[1]))}"
+    if kind == "str":
+        ok = isinstance(value, str) and len(value) <= spec[1] and (spec[2] is None or re.match(spec[2], value))
+        return None if ok else f"{where} is not a valid code"
+    if kind == "date":
+        try:
+            ok = isinstance(value, str) and len(value) == 10 and bool(dt.date.fromisoformat(value))
+        except ValueError:
+            ok = False
+        return None if ok else f"{where} must be a date (YYYY-MM-DD)"
+    if kind == "oneof":
+        fits = [s for s in spec[1] if _problem(value, s, where) is None]
+        return None if len(fits) == 1 else f"{where} does not have one of the forms the contract allows"
+    raise AssertionError(kind)
+
+
+def check(query: Any, *, kind: str) -> None:
+    """Refuse a query whose described criteria break the contract (SelectionError, a 400)."""
+    if not isinstance(query, Mapping):
+        raise SelectionError("vraagObject must be an object")
+    if "selectiegebied" not in query:
+        raise SelectionError("vraagObject.selectiegebied with postcode and afstand is required")
+    for key, spec in QUERY[kind].items():
+        if key in query and (why := _problem(query[key], spec, f"vraagObject.{key}")):
+            raise SelectionError(why)

@@ -35,7 +35,7 @@ KINDS = {"c": "werkzoekendeProfielen", "v": "vacatures"}
 class VumRequestError(ServiceError):
     """A request the source refuses, with the code of VUM's error model."""
 
-    def __init__(self, detail: str, *, status: int = 400, code: str = "BAD_REQUEST") -> None:
+    def __init__(self, detail: str, *, status: int = 400, code: str = "INVALID") -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
@@ -120,6 +120,7 @@ def select_matches(
     if not isinstance(query, Mapping):
         raise VumRequestError("vraagObject must be an object")
     try:
+        selection.check(query, kind=kind)
         area, criteria = selection.split(query)
     except selection.SelectionError as exc:
         raise VumRequestError(str(exc)) from exc
