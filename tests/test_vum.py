@@ -496,6 +496,91 @@ def test_selection_operators_agree_with_a_brute_force_filter(consenting, geo_dir
     assert any(seen_hits) and not all(seen_hits), "the generated queries both select and leave out candidates"
 
 
+def _brute_force_vacancy(v: Vacancy, q: dict[str, Any], points: PostcodePoints) -> bool:
+    """A vacancy query's meaning over werkmatch's own vacancy fields."""
+    from matcher.enums import WorkCondition
+
+    full = mapping.postcode6(v.workplace_postcode)
+    if not (v.vum_exchange and v.status.value == "open" and v.vum_source is None and full):
+        return False
+    a, b = points.point(q["selectiegebied"]["postcode"]), points.point(full)
+    if a is None or b is None or haversine_km(a, b) > q["selectiegebied"]["afstand"]:
+        return False
+    if "beroep.codeBeroepsnaam" in q and (v.occupation or {}).get("uri") != q["beroep.codeBeroepsnaam"]["$eq"]:
+        return False
+    level = mapping.VACANCY_MINIMUM_WERK_EN_DENKNIVEAU[v.education_level]
+    if "codeWerkEnDenkniveauMinimaal" in q and not q["codeWerkEnDenkniveauMinimaal"]["$gte"] <= level < "7":
+        return False
+    if "datumAanvangWerkzaamheden" in q and not (
+        v.start_date and v.start_date.isoformat() >= q["datumAanvangWerkzaamheden"]["$gte"]
+    ):
+        return False
+    if "rijbewijs" in q:
+        wanted = {m["$elemMatch"]["codeSoortRijbewijs"]["$eq"] for m in q["rijbewijs"]["$all"]}
+        if not wanted <= {v.driving_licence}:
+            return False
+    hours = q.get("werktijden.aantalWerkurenPerWeekMinimaal")
+    if hours and not min(v.hours_min, 99) <= hours["$lte"]:
+        return False
+    hours = q.get("werktijden.aantalWerkurenPerWeekMaximaal")
+    if hours and not min(v.hours_max, 99) >= hours["$gte"]:
+        return False
+    irregular = {WorkCondition.night_shifts, WorkCondition.evening_shifts} & set(v.work_conditions or [])
+    flex = q.get("flexibiliteit.indicatieOnregelmatigWerkOfPloegendienst")
+    return not (flex and (1 if irregular else 2) != flex["$eq"])
+
+
+vacancy_queries = st.fixed_dictionaries(
+    {
+        "selectiegebied": st.fixed_dictionaries(
+            {"postcode": st.sampled_from(["9711AA", "9741AB", "9301ZZ", "1011AB"]), "afstand": st.integers(0, 60)}
+        )
+    },
+    optional={
+        "beroep.codeBeroepsnaam": st.builds(lambda c: {"$eq": c}, st.sampled_from(CODES)),
+        "codeWerkEnDenkniveauMinimaal": st.builds(lambda n: {"$gte": n, "$lt": "7"}, st.sampled_from("123456")),
+        "datumAanvangWerkzaamheden": st.builds(
+            lambda d: {"$gte": (dt.date.today() + dt.timedelta(days=d)).isoformat()}, st.integers(-30, 60)
+        ),
+        "rijbewijs": st.builds(
+            lambda ls: {"$all": [{"$elemMatch": {"codeSoortRijbewijs": {"$eq": lic}}} for lic in ls]},
+            st.lists(st.sampled_from(LICENCES), min_size=1, max_size=2, unique=True),
+        ),
+        "werktijden.aantalWerkurenPerWeekMaximaal": st.builds(lambda n: {"$gte": n}, st.integers(1, 40)),
+        "werktijden.aantalWerkurenPerWeekMinimaal": st.builds(lambda n: {"$lte": n}, st.integers(1, 40)),
+        "flexibiliteit.indicatieOnregelmatigWerkOfPloegendienst": st.builds(
+            lambda n: {"$eq": n}, st.sampled_from([1, 2])
+        ),
+    },
+)
+
+
+def test_vacancy_selection_agrees_with_a_brute_force_filter(consenting, geo_dir):
+    with session_scope(consenting) as s:  # every open vacancy offered, workplaces spread over the gemeente
+        for i, v in enumerate(s.scalars(select(Vacancy).order_by(Vacancy.id))):
+            v.vum_exchange, v.workplace_postcode = True, f"{v.postcode}AB"
+            v.driving_licence = ["B", None, "C"][i % 3]
+    points = PostcodePoints.load(geo_dir)
+    cfg = source.SourceConfig(secret=SECRET, points=points, crosswalk=mapping.Crosswalk({}), max_results=1000)
+    caller = source.Caller(certificate_party=OIN_B, from_party=OIN_B, via_party=OIN_B)
+    seen_hits = []
+
+    @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(q=vacancy_queries)
+    def check(q: dict[str, Any]) -> None:
+        with Session(consenting) as s:
+            found, _ = source.select_matches(s, caller=caller, kind="v", query=q, cfg=cfg)
+            by_vum = _ids_of(consenting, "v")
+            got = sorted(by_vum[f["idVacature"]] for f in found)
+            want = sorted(v.id for v in s.scalars(select(Vacancy)) if _brute_force_vacancy(v, q, points))
+            s.rollback()
+        assert got == want, q
+        seen_hits.append(len(got))
+
+    check()
+    assert any(seen_hits) and not all(seen_hits), "the generated queries both select and leave out vacancies"
+
+
 def test_an_unknown_operator_has_no_effect_and_a_wrong_type_is_refused():
     rec = {"werktijden": {"aantalWerkurenPerWeekMaximaal": 32}}
     assert selection.matches(rec, {"werktijden.aantalWerkurenPerWeekMaximaal": {"$near": 3}})
