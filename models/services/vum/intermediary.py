@@ -99,8 +99,10 @@ def search_vacancies(
     crosswalk: mapping.Crosswalk,
     label_of: Callable[[str], str | None],
     top: int = 10,
+    min_score: float = 10.0,
 ) -> tuple[list[Found], int]:
-    """The best vacancies elsewhere for one client of this coach, with details; and how many the answer held."""
+    """The best vacancies elsewhere for one client of this coach (scored at least ``min_score``), with details;
+    and how many the answer held."""
     cand = get_candidate(session, candidate_id=candidate_id)
     require_coach_of(user, cand)
     postcode = mapping.postcode6(cand.personal.postcode_full if cand.personal else None)
@@ -132,7 +134,7 @@ def search_vacancies(
         for i, vid in enumerate(ids)
     ]
     engine.upsert_vacancies(profiles)
-    ranked = engine.rank_vacancies(cand.id, k=top, ladder_filter=True, include_ineligible=False)
+    ranked = engine.rank_vacancies(cand.id, k=top, min_score=min_score, ladder_filter=True, include_ineligible=False)
     best = [ids[-r.vacancy_id - 1] for r in ranked]
     details = client.details("v", best)
     # written last: a write opens SQLite's write lock, which is not held while VUM answers or the model encodes
