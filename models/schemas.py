@@ -779,3 +779,48 @@ class ConceptSuggestion(Strict):
     uri: str
     label: str
     score: float
+
+
+class TextToParse(Strict):
+    """A pasted text to read suggestions from (nothing of it is stored)."""
+
+    text: str = Field(min_length=1, max_length=20_000, description="the vacancy text or the scan notes")
+    title: str | None = Field(default=None, max_length=200, description="the title, when already known")
+
+
+class FoundConcept(Strict):
+    """An ESCO concept found in the text, with the sentence it came from."""
+
+    label: str
+    uri: str | None = None
+    score: float
+    sentence: str
+
+
+class VacancySuggestions(Strict):
+    """What a vacancy text suggests; the adviser accepts or edits each field before saving."""
+
+    title: str
+    occupations: list[FoundConcept] = Field(description="top 3 ESCO occupations for the title")
+    required_skills: list[FoundConcept]
+    nice_skills: list[FoundConcept]
+    hours_min: int | None = None
+    hours_max: int | None = None
+    driving_licence: str | None = None
+    education_level: EducationLevel | None = None
+    start_date: dt.date | None = None
+    contract_type: ContractType | None = None
+    offer_type: OfferType | None = None
+    evidence: dict[str, str] = Field(description="the sentence each condition was read from")
+    wording_findings: list[WordingFinding] = Field(default_factory=list)
+
+
+class ScanSuggestions(Strict):
+    """What a coach's scan notes suggest; the coach accepts what fits into the scan's own fields."""
+
+    desired_occupations: list[FoundConcept]
+    skills: list[FoundConcept]
+    hours_min: int | None = None
+    hours_max: int | None = None
+    constraints: list[WorkConstraint] = Field(default_factory=list)
+    evidence: dict[str, str]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import CurrentUser, DbId, SessionDep, requires
+from api.deps import CurrentUser, DbId, SessionDep, StoreDep, requires
 from matcher.enums import CandidateStatus
 from models.enums import Role
 from models.schemas import (
@@ -16,9 +16,12 @@ from models.schemas import (
     CandidatePage,
     CandidateUpdate,
     ConsentUpdate,
+    ScanSuggestions,
+    TextToParse,
     VumConsentUpdate,
 )
 from models.services import candidate_flows as flows
+from models.services import text_parsing
 from models.services.candidate_flows import CandidateOut
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
@@ -41,6 +44,13 @@ def list_candidates(
 def create_candidate(data: CandidateCreate, session: SessionDep, user: CurrentUser) -> CandidateFull:
     """A coach adds a client to their own caseload."""
     return flows.create_candidate(session, user=user, data=data)
+
+
+@router.post("/parse", summary="Suggest scan fields from a coach's notes (coaches; nothing is saved)")
+def parse_scan_notes(data: TextToParse, user: CurrentUser, store: StoreDep) -> ScanSuggestions:
+    """Desired occupations, skills, hours and work constraints read from notes; the coach accepts what fits into
+    the scan's own fields (free text itself is never stored here nor used for matching)."""
+    return text_parsing.suggest_scan_fields(store=store, user=user, text=data.text)
 
 
 @router.get("/{candidate_id}", summary="One candidate (full or anonymised, by role and consent)")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import CurrentUser, DbId, SessionDep, requires
+from api.deps import CurrentUser, DbId, SessionDep, StoreDep, requires
 from matcher.enums import OfferType, VacancyStatus
 from models.enums import Role
 from models.schemas import (
@@ -14,12 +14,15 @@ from models.schemas import (
     EmployerCreate,
     EmployerRead,
     EmployerUpdate,
+    TextToParse,
     VacancyChecked,
     VacancyCreate,
     VacancyPage,
+    VacancySuggestions,
     VacancyUpdate,
     VumExchangeUpdate,
 )
+from models.services import text_parsing
 from models.services import vacancy_flows as flows
 from models.services.vacancies import employer_read
 
@@ -89,6 +92,13 @@ def list_vacancies(
 def create_vacancy(data: VacancyCreate, session: SessionDep, user: CurrentUser) -> VacancyChecked:
     """The response includes the discriminatory-wording check."""
     return flows.create_vacancy(session, user=user, data=data)
+
+
+@router.post("/v1/vacancies/parse", summary="Suggest a vacancy's fields from its text (nothing is saved)")
+def parse_vacancy_text(data: TextToParse, user: CurrentUser, store: StoreDep) -> VacancySuggestions:
+    """Title, ESCO occupation (top 3), required and nice-to-have ESCO skills with the sentence each came from,
+    hours, licence, education, start date, contract and the wording check; the adviser accepts or edits each."""
+    return text_parsing.suggest_vacancy_fields(store=store, user=user, text=data.text, title=data.title)
 
 
 @router.get("/v1/vacancies/{vacancy_id}", summary="One vacancy")
