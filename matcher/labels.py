@@ -35,6 +35,13 @@ SUBSCRIPTION_KIND_NL = {
     "client_vacancies": "nieuwe vacatures voor mijn cliënten",
     "area_pairs": "sterke nieuwe combinaties in mijn gebied",
 }
+CONTRACT_NL = {
+    "none": "nog niet bekend",
+    "permanent": "vast (onbepaalde tijd)",
+    "temporary": "tijdelijk (bepaalde tijd)",
+    "agency": "via uitzendbureau",
+    "on_call": "oproep / nul-uren",
+}
 TRAVEL_MODE_NL = {"walk": "lopend", "bike": "fiets", "public_transport": "openbaar vervoer", "car": "auto"}
 CONSTRAINT_NL = {
     "no_night_shifts": "geen nachtdiensten",

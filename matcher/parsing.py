@@ -139,7 +139,7 @@ _CONTRACT = [
         ContractType.temporary,
     ),
     (
-        re.compile(r"onbepaalde\s+tijd|vast\s+contract|vaste\s+(?:baan|aanstelling|dienst)", re.I),
+        re.compile(r"onbepaalde\s+tijd|vast\s+(?:contract|dienstverband)|vaste\s+(?:baan|aanstelling|dienst)", re.I),
         ContractType.permanent,
     ),
 ]
@@ -249,6 +249,7 @@ _TITLE_NOISE = re.compile(
     r"junior|medior|senior|zzp|bbl|\d{1,2}\s*(?:[-–]|tot|à)\s*\d{1,2}\s*uur|\d{1,2}\s*uur)\b|[:!|]",
     re.I,
 )
+_TITLE_HOURS = re.compile(r"\b(\d{1,2})\s*uur\b", re.I)
 _VERB_START = re.compile(r"^(?:wij|we|ben|heb|kun|wil|jij|je|ons|onze|als|in|bij|voor|de|het|een)\b", re.I)
 
 
@@ -370,8 +371,13 @@ def parse_vacancy(
 ) -> ParsedText:
     """Suggestions for a pasted vacancy text (``title``: the adviser's own title, if any)."""
     lines = sentences(text)
-    parsed = ParsedText(title=clean_title(title or guess_title(lines)))
+    raw_title = title or guess_title(lines)
+    parsed = ParsedText(title=clean_title(raw_title))
     conditions(lines, today=today, parsed=parsed)
+    m = _TITLE_HOURS.search(raw_title)
+    if parsed.hours_max is None and m and 0 < int(m.group(1)) <= 60:  # "Magazijnmedewerker 40 uur"
+        parsed.hours_min = parsed.hours_max = int(m.group(1))
+        parsed.evidence["hours"] = raw_title
     if occupations is not None and parsed.title:
         first = next((s for s in lines if s != parsed.title), "")
         for h in occupations.search([parsed.title], top=3)[0]:

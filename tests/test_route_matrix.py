@@ -35,6 +35,7 @@ UI_MATRIX = [
         {"title": "Kok", "employer_name": "X", "postcode": "0000"},
         [403, 403, 200, 200, 403, 403],
     ),
+    ("POST", "/ui/vacatures/nieuw/tekst", {"text": "Kok gezocht, 32 uur per week."}, [403, 403, 200, 200, 403, 403]),
     ("POST", "/ui/vacatures/controle", {"title": "Kok", "description": ""}, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/{v}", None, [200, 200, 200, 200, 200, 200]),
     ("GET", "/ui/vacatures/{v}/bewerken", None, [403, 403, 200, 403, 403, 403]),

@@ -34,8 +34,8 @@ from matcher.enums import VacancyStatus
 from matcher.labels import OFFER_NL, VACANCY_STATUS_NL
 from matcher.wording import check_vacancy_text
 from models.enums import Role
-from models.schemas import VacancyChecked, VacancyCreate, VacancyPage, VacancyUpdate
-from models.services import match_flows, rankings, vacancy_flows
+from models.schemas import VacancyChecked, VacancyCreate, VacancyPage, VacancySuggestions, VacancyUpdate
+from models.services import match_flows, rankings, text_parsing, vacancy_flows
 from models.services.access import require_vacancy_writer
 from models.services.areas import Geo
 from models.services.audit import record
@@ -168,12 +168,28 @@ def wording_fragment(
 
 
 def _vacancy_form(
-    request: Request, user: User, v: VacancyChecked | None, form: dict[str, Any], errors: dict[str, str] | None = None
+    request: Request,
+    user: User,
+    v: VacancyChecked | None,
+    form: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    *,
+    parsed: VacancySuggestions | None = None,
+    pasted: str = "",
 ) -> HTMLResponse:
     action = f"/ui/vacatures/{v.id}/bewerken" if v else "/ui/vacatures/nieuw"
     findings = check_vacancy_text(form.get("title", ""), form.get("description", ""))
     return page(
-        request, "ui/vacancy_form.html", user, v=v, form=form, action=action, errors=errors or {}, findings=findings
+        request,
+        "ui/vacancy_form.html",
+        user,
+        v=v,
+        form=form,
+        action=action,
+        errors=errors or {},
+        findings=findings,
+        parsed=parsed,
+        pasted=pasted,
     )
 
 
@@ -197,6 +213,12 @@ def new_vacancy(
     hours_min: Annotated[int, Form()] = 24,
     hours_max: Annotated[int, Form()] = 32,
     offer_type: Annotated[str, Form()] = "paid_job",
+    occupation: Annotated[str, Form()] = "",
+    nice_skills: Annotated[str, Form()] = "",
+    education_level: Annotated[str, Form()] = "none",
+    driving_licence: Annotated[str, Form()] = "",
+    contract_type: Annotated[str, Form()] = "none",
+    start_date: Annotated[str, Form()] = "",
 ) -> Response:
     """Create a vacancy in the adviser's own gebied (the same flow as ``POST /v1/vacancies``)."""
     check_csrf(request, csrf)
@@ -210,8 +232,14 @@ def new_vacancy(
         "hours_min": hours_min,
         "hours_max": hours_max,
         "offer_type": offer_type,
+        "nice_skills": nice_skills,
+        "education_level": education_level,
+        "driving_licence": driving_licence,
+        "contract_type": contract_type,
+        "start_date": start_date,
     }
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    uri, _, label = occupation.partition("|")
 
     def create() -> VacancyChecked:
         data = VacancyCreate.model_validate(
@@ -225,7 +253,13 @@ def new_vacancy(
                 "hours_min": hours_min,
                 "hours_max": hours_max,
                 "required_skills": lines(skills),
+                "nice_skills": lines(nice_skills),
                 "offer_type": offer_type,
+                "occupation": {"label": label, "uri": uri} if label and uri else None,
+                "education_level": education_level,
+                "driving_licence": driving_licence or None,
+                "contract_type": contract_type,
+                "start_date": start_date or None,
                 "employer": {"external_id": f"ui-e-{user.id}-{stamp}", "name": employer_name, "area": area},
             }
         )
@@ -235,6 +269,34 @@ def new_vacancy(
     if vac is None:
         return _vacancy_form(request, user, None, form, errors)
     return redirect_with(request, f"/ui/vacatures/{vac.id}", "Vacature opgeslagen")
+
+
+@router.post("/vacatures/nieuw/tekst", response_class=HTMLResponse, dependencies=ADVISER)
+def new_vacancy_from_text(
+    request: Request,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    text: Annotated[str, Form(max_length=20_000)],
+) -> HTMLResponse:
+    """The new-vacancy form filled with what the pasted text suggests (the same flow as
+    ``POST /v1/vacancies/parse``); nothing is saved until the adviser saves the form."""
+    check_csrf(request, csrf)
+    parsed = text_parsing.suggest_vacancy_fields(store=store, user=user, text=text)
+    form = {
+        "title": parsed.title,
+        "description": text[:10_000],
+        "skills": "\n".join(s.label for s in parsed.required_skills),
+        "nice_skills": "\n".join(s.label for s in parsed.nice_skills),
+        "hours_min": parsed.hours_min if parsed.hours_min is not None else 24,
+        "hours_max": parsed.hours_max if parsed.hours_max is not None else 32,
+        "offer_type": (parsed.offer_type or "paid_job"),
+        "education_level": parsed.education_level or "none",
+        "driving_licence": parsed.driving_licence or "",
+        "contract_type": parsed.contract_type or "none",
+        "start_date": parsed.start_date.isoformat() if parsed.start_date else "",
+    }
+    return _vacancy_form(request, user, None, form, parsed=parsed, pasted=text)
 
 
 @router.get("/vacatures/{vacancy_id}/bewerken", response_class=HTMLResponse)

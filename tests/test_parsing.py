@@ -1,0 +1,139 @@
+"""Reading Dutch vacancy text and scan notes (#16): the hand-written regression set, the API and the web UI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from matcher.parsing import clean_title, parse_scan_notes, parse_vacancy, phrases, sentences
+from tests.vacancy_texts import TEXTS, TODAY
+
+FIELDS = ("hours", "licence", "education", "start", "contract", "offer")
+
+
+def _read(parsed) -> dict:
+    return {
+        "hours": (parsed.hours_min, parsed.hours_max) if parsed.hours_max is not None else None,
+        "licence": parsed.driving_licence,
+        "education": parsed.education_level.value if parsed.education_level else None,
+        "start": parsed.start_date,
+        "contract": parsed.contract_type.value if parsed.contract_type else None,
+        "offer": parsed.offer_type.value if parsed.offer_type else None,
+    }
+
+
+@pytest.mark.parametrize("case", TEXTS, ids=[t["title"] for t in TEXTS])
+def test_the_conditions_of_thirty_hand_written_vacancies(case):
+    parsed = parse_vacancy(case["text"], occupations=None, skills=None, today=TODAY)
+    got = _read(parsed)
+    assert {f: got[f] for f in FIELDS} == {f: case[f] for f in FIELDS}
+    assert case["title"].lower() in parsed.title.lower()
+    assert "(m/v/x)" not in parsed.title and "gezocht" not in parsed.title.lower()
+    for field, sentence in parsed.evidence.items():  # each condition says where it was read
+        assert sentence in case["text"] or sentence in {s for s in sentences(case["text"])}, field
+
+
+def test_titles_lose_job_site_noise_but_keep_the_job():
+    assert clean_title("Orderpicker gezocht (m/v/x) – 32 tot 38 uur") == "Orderpicker"
+    assert clean_title("Allround medewerker bediening (M/V)") == "medewerker bediening"
+    assert clean_title("Vacature: Kok") == "Kok"
+
+
+def test_phrases_keep_coordinated_skills_whole_and_halved():
+    got = phrases("Je hebt ervaring met goederen laden en lossen, en je kunt een heftruck besturen.")
+    assert "goederen laden en lossen" in [p.lower() for p in got]
+    assert not any(p.lower() in ("controleren", "je") for p in got)
+
+
+def test_scan_notes_give_hours_and_constraints_never_a_licence_from_nowhere():
+    notes = "Wil graag werken als kok. Kan 20 tot 24 uur per week. Geen nachtdiensten vanwege de kinderen."
+    parsed = parse_scan_notes(notes, occupations=None, skills=None, today=TODAY)
+    assert (parsed.hours_min, parsed.hours_max) == (20, 24)
+    assert [c.value for c in parsed.constraints] == ["no_night_shifts"]
+    assert parsed.driving_licence is None
+
+
+@pytest.mark.slow
+def test_occupations_and_skills_of_the_hand_written_vacancies_with_the_real_model(taxonomy, capsys):
+    found, precise = 0, []
+    cases = [c for c in TEXTS if c["occupation"]]
+    for case in cases:
+        parsed = parse_vacancy(case["text"], occupations=taxonomy.occupations, skills=taxonomy.skills, today=TODAY)
+        labels = " | ".join(o.label.lower() for o in parsed.occupations)
+        found += case["occupation"] in labels
+        for s in parsed.required_skills + parsed.nice_skills:
+            assert s.sentence in sentences(case["text"])
+            precise.append(s.score)
+    recall = found / len(cases)
+    with capsys.disabled():
+        print(f"\noccupation recall@3 on {len(cases)} hand-written vacancies: {recall:.2f}")
+    assert recall >= 0.6, recall
+
+
+def test_the_api_suggests_fields_and_saves_nothing(api):
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from models.tables import Vacancy
+
+    with Session(api.env["engine"]) as s:
+        before = s.scalar(select(func.count()).select_from(Vacancy))
+    res = api.post("adviseur.oost", "/v1/vacancies/parse", json={"text": TEXTS[0]["text"]})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["title"] == "Orderpicker" and (body["hours_min"], body["hours_max"]) == (32, 38)
+    assert body["contract_type"] == "temporary" and body["evidence"]["hours"].startswith("Orderpicker")
+    assert len(body["occupations"]) <= 3
+    with Session(api.env["engine"]) as s:
+        assert s.scalar(select(func.count()).select_from(Vacancy)) == before
+    bad = api.post("adviseur.oost", "/v1/vacancies/parse", json={"text": ""})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+    notes = api.post("coach.oost", "/v1/candidates/parse", json={"text": "Wil werken als kok, 20 uur per week."})
+    assert notes.status_code == 200 and (notes.json()["hours_min"], notes.json()["hours_max"]) == (20, 20)
+    assert api.post("adviseur.oost", "/v1/candidates/parse", json={"text": "x"}).status_code == 403
+
+
+def test_the_adviser_pastes_a_vacancy_checks_the_suggestions_and_saves(api):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from models.tables import Vacancy
+    from tests.factories import ui_client
+
+    ui = ui_client(api, "adviseur.oost")
+    page = ui.get("/ui/vacatures/nieuw")
+    assert "Plak de vacaturetekst" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+    case = TEXTS[3]  # heftruckchauffeur: licence B, mbo 2, permanent, 38 hours
+    filled = ui.post("/ui/vacatures/nieuw/tekst", data={"csrf": csrf, "text": case["text"]})
+    assert filled.status_code == 200 and "Voorstellen uit de tekst" in filled.text
+    assert 'value="Heftruckchauffeur"' in filled.text and 'name="hours_max" min="0" max="60" value="38"' in filled.text
+    assert '<option value="B" selected>' in filled.text and '<option value="mbo2" selected>' in filled.text
+    assert '<option value="permanent" selected>' in filled.text
+    with Session(api.env["engine"]) as s:  # nothing saved yet
+        assert not s.scalar(select(Vacancy.id).where(Vacancy.title == "Heftruckchauffeur plak-test"))
+    form = {
+        "csrf": csrf,
+        "title": "Heftruckchauffeur plak-test",
+        "employer_name": "Distributiecentrum Eemspoort",
+        "postcode": "9733",
+        "description": case["text"],
+        "skills": "heftruck besturen",
+        "nice_skills": "rijbewijs B",
+        "hours_min": "38",
+        "hours_max": "38",
+        "offer_type": "paid_job",
+        "education_level": "mbo2",
+        "driving_licence": "B",
+        "contract_type": "permanent",
+        "start_date": "2027-01-04",
+    }
+    saved = ui.post("/ui/vacatures/nieuw", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text[:500]
+    with Session(api.env["engine"]) as s:
+        vac = s.scalars(select(Vacancy).where(Vacancy.title == "Heftruckchauffeur plak-test")).one()
+        assert (vac.driving_licence, vac.education_level.value, vac.contract_type.value) == ("B", "mbo2", "permanent")
+        assert str(vac.start_date) == "2027-01-04" and [n["label"] for n in vac.nice_skills] == ["rijbewijs B"]
+        s.delete(vac)  # the API world is shared: leave nothing behind
+        s.commit()
