@@ -14,7 +14,7 @@ def main() -> None:
     """Parse arguments and run the chosen benchmarks."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument(
-        "which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector", "encode"]
+        "which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector", "encode", "parse"]
     )
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=5_000, help="distinct encoded demo profiles")
@@ -41,6 +41,10 @@ def main() -> None:
         results["engine"] = run(
             candidates=args.candidates, distinct=args.distinct, vacancies=args.vacancies, queries=args.queries
         )
+    if "parse" in args.which:
+        from benchmarks.bench_parse import run as run_parse
+
+        results["parse"] = run_parse()
     if "encode" in args.which:
         from benchmarks.bench_encode import run as run_encode
 

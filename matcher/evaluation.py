@@ -385,3 +385,144 @@ def evaluate_model(esco: Esco, embedder: Embedder, *, seed: int = 5, max_queries
     sims = enc([q for q, _ in q_desc], kind="query") @ pref_vecs.T
     result["description_to_occupation"] = {"queries": len(q_desc), **_rank_metrics(sims, [g for _, g in q_desc])}
     return result
+
+
+# ------------------------------------------------------------------------------------------ job titles
+def evaluate_titles(
+    esco: Esco, embedder: Embedder, *, n_queries: int = 1000, seed: int = 7, vectors: TextVectors | None = None
+) -> dict[str, Any]:
+    """Held-out ESCO alternative labels -> occupation (as ``evaluate_taxonomy``, the same removed labels), and a
+    harder variant of the same labels written the way job sites do (``titles.roughen``); the hybrid search with
+    and without the Dutch title normalisation step. Dev and test halves; the test half is reported."""
+    from matcher.titles import roughen, title_scores
+
+    rng = random.Random(seed)
+    occs = [o for o in heldout_occupations(esco) if o.alt]
+    items: list[tuple[str, str]] = []
+    for o in occs:
+        options = sorted({a for a in o.alt if a.lower() != o.preferred.lower()})
+        items += [(o.uri, a) for a in rng.sample(options, min(2, len(options)))]
+    items = rng.sample(items, min(n_queries, len(items)))
+    removed = {(u, q) for u, q in items}
+    concepts = [
+        ConceptLabels(o.uri, o.preferred, [lab for lab in o.labels if (o.uri, lab) not in removed])
+        for o in esco.occupations.values()
+    ]
+    norm = Normalizer(concepts, vectors or TextVectors(embedder))
+    rough_rng = random.Random(seed + 1)
+    harder = [(u, roughen(q, rough_rng)) for u, q in items]
+    position = {c.uri: i for i, c in enumerate(concepts)}
+
+    def metrics(pairs: list[tuple[str, str]], scores: np.ndarray) -> dict[str, float]:
+        gold = np.array([position[u] for u, _ in pairs])
+        rank = 1 + (scores > scores[np.arange(len(gold)), gold][:, None]).sum(axis=1)
+        r: list[int | None] = [int(x) if x <= 10 else None for x in rank]
+        return {"recall@1": round(recall_at(r, 1), 4), "recall@10": round(recall_at(r, 10), 4), "mrr": round(mrr(r), 4)}
+
+    out: dict[str, Any] = {
+        "task": "held-out ESCO occupation labels (as written, and roughened like job-site titles) -> occupation",
+        "queries_dev": len(items) // 2,
+        "queries_test": len(items) - len(items) // 2,
+        "seed": seed,
+        "examples_harder": [q for _, q in harder[:8]],
+    }
+    for name, pairs in (("existing", items), ("harder", harder)):
+        dev, test = _split(pairs)
+        out[name] = {}
+        for split, part in (("dev", dev), ("test", test)):
+            queries = [q for _, q in part]
+            out[name][split] = {
+                "hybrid": metrics(part, norm.scores(queries, "hybrid")),
+                "hybrid+normalise": metrics(part, title_scores(norm, queries)),
+            }
+    return out
+
+
+# ------------------------------------------------------------------------------------------ vacancy text
+SKILL_SENTENCES = (
+    "Je kunt {}.",
+    "Ervaring met {} is vereist.",
+    "Je taken zijn onder andere {}.",
+    "Wij vragen iemand die goed is in {}.",
+)
+CONDITIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Het gaat om {lo} tot {hi} uur per week.", {"hours": True}),
+    ("Je hebt rijbewijs {lic} nodig.", {"licence": True}),
+    ("Je hebt minimaal mbo niveau 2.", {"education": "mbo2"}),
+    ("We bieden een vast contract.", {"contract": "permanent"}),
+    ("Je begint per 1 maart 2027.", {"start": dt.date(2027, 3, 1)}),
+)
+
+
+def evaluate_parsing(
+    esco: Esco, occupations: Any, skills: Any, *, n_occupations: int = 300, seed: int = 13
+) -> dict[str, Any]:
+    """Held-out ESCO occupations rendered as vacancy texts (a roughened title, the description's first sentence,
+    up to five essential skills phrased in sentences, and conditions in the prose), read back with
+    ``parsing.parse_vacancy``: occupation recall@3, skill precision and recall (against the essential skills that
+    have a Dutch label), condition accuracy. Dev and test halves; the test half is reported."""
+    from matcher.parsing import parse_vacancy
+    from matcher.titles import roughen
+
+    rng = random.Random(seed)
+    occs = [o for o in heldout_occupations(esco) if dutch_essentials(esco, o.uri) and o.description]
+    occs = rng.sample(occs, min(n_occupations, len(occs)))
+    today = dt.date(2026, 11, 25)
+    rows: list[dict[str, Any]] = []
+    for o in occs:
+        wanted = {
+            s: esco.skills[s].preferred
+            for s in esco.essential.get(o.uri, [])
+            if s in esco.skills and esco.skills[s].dutch
+        }
+        picked = rng.sample(sorted(wanted), min(5, len(wanted)))
+        title = roughen(rng.choice([o.preferred, *o.alt]) if o.alt else o.preferred, rng)
+        lines = [title, first_sentence(o.description) + "."]
+        lines += [rng.choice(SKILL_SENTENCES).format(wanted[s]) for s in picked]
+        expect: dict[str, Any] = {}
+        for sentence, fields in rng.sample(CONDITIONS, 3):
+            lo, hi = sorted(rng.sample(range(8, 41), 2))
+            lic = rng.choice(["B", "C", "CE"])
+            lines.append(sentence.format(lo=lo, hi=hi, lic=lic))
+            for key, value in fields.items():
+                expect[key] = (lo, hi) if key == "hours" else lic if key == "licence" else value
+        parsed = parse_vacancy("\n".join(lines), occupations=occupations, skills=skills, today=today)
+        got = {
+            "hours": (parsed.hours_min, parsed.hours_max),
+            "licence": parsed.driving_licence,
+            "education": parsed.education_level.value if parsed.education_level else None,
+            "contract": parsed.contract_type.value if parsed.contract_type else None,
+            "start": parsed.start_date,
+        }
+        found = {s.uri for s in parsed.required_skills + parsed.nice_skills}
+        rows.append(
+            {
+                "occupation_at_3": o.uri in [h.uri for h in parsed.occupations[:3]],
+                "skills_found": len(found),
+                "skills_right": len(found & set(picked)),
+                "skills_wanted": len(picked),
+                "conditions_right": sum(got[k] == v for k, v in expect.items()),
+                "conditions": len(expect),
+            }
+        )
+
+    def summary(part: list[dict[str, Any]]) -> dict[str, float]:
+        found = sum(r["skills_found"] for r in part)
+        return {
+            "occupation_recall@3": round(sum(r["occupation_at_3"] for r in part) / len(part), 4),
+            "skill_precision": round(sum(r["skills_right"] for r in part) / max(found, 1), 4),
+            "skill_recall": round(sum(r["skills_right"] for r in part) / sum(r["skills_wanted"] for r in part), 4),
+            "condition_accuracy": round(
+                sum(r["conditions_right"] for r in part) / sum(r["conditions"] for r in part), 4
+            ),
+        }
+
+    dev, test = _split(rows)
+    return {
+        "task": "held-out ESCO occupations rendered as vacancy texts -> parsed fields",
+        "occupations_dev": len(dev),
+        "occupations_test": len(test),
+        "seed": seed,
+        "dev": summary(dev),
+        "test": summary(test),
+    }

@@ -393,7 +393,8 @@ def parse_vacancy(
         if lines and lines[0] == (title or guess_title(lines)):
             skip.add(0)
         conditions_read = {parsed.evidence[f] for f in CONDITION_FIELDS if f in parsed.evidence}
-        skip |= {i for i, s in enumerate(lines) if s in conditions_read}  # "rijbewijs B" is a condition, no skill
+        # "rijbewijs B" (or "geen rijbewijs nodig") is a condition, no skill
+        skip |= {i for i, s in enumerate(lines) if s in conditions_read or _LICENCE_ANY.search(s)}
         for sug, nice in spot_skills(lines, skills, threshold=skill_threshold, skip=skip)[:max_skills]:
             (parsed.nice_skills if nice else parsed.required_skills).append(sug)
     return parsed

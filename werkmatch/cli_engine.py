@@ -131,6 +131,54 @@ def eval_taxonomy(
         output.write_text(json.dumps(result, indent=2))
 
 
+@eval_app.command("titles")
+def eval_titles(
+    queries: Annotated[int, typer.Option(min=20, help="held-out labels to evaluate")] = 1000,
+    seed: Annotated[int, typer.Option()] = 7,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
+) -> None:
+    """Held-out ESCO labels, as written and roughened like job-site titles -> occupation: with and without the
+    Dutch title normalisation step."""
+    from matcher.esco import EscoNotConfigured
+    from matcher.evaluation import evaluate_titles
+    from werkmatch.context import esco
+    from werkmatch.runtime import load_embedder, load_taxonomy
+
+    try:
+        data = esco()
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    vectors = load_taxonomy().occupations.vectors
+    result = evaluate_titles(data, load_embedder(), n_queries=queries, seed=seed, vectors=vectors)
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    if output:
+        output.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+@eval_app.command("parsing")
+def eval_parsing(
+    occupations: Annotated[int, typer.Option(min=20, help="held-out occupations to render")] = 300,
+    seed: Annotated[int, typer.Option()] = 13,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
+) -> None:
+    """Held-out ESCO occupations rendered as vacancy texts, read back: occupation recall@3, skill precision and
+    recall, condition accuracy."""
+    from matcher.esco import EscoNotConfigured
+    from matcher.evaluation import evaluate_parsing
+    from werkmatch.context import esco
+    from werkmatch.runtime import load_taxonomy
+
+    try:
+        data = esco()
+        tax = load_taxonomy()
+    except EscoNotConfigured as exc:
+        raise fail(str(exc)) from None
+    result = evaluate_parsing(data, tax.occupations, tax.skills, n_occupations=occupations, seed=seed)
+    typer.echo(json.dumps(result, indent=2, default=str))
+    if output:
+        output.write_text(json.dumps(result, indent=2, default=str))
+
+
 @eval_app.command("ranking")
 def eval_ranking(
     occupations: Annotated[int, typer.Option(min=20, help="occupations in the task")] = 300,
