@@ -34,6 +34,23 @@ def _split(items: list[Any]) -> tuple[list[Any], list[Any]]:
 
 
 # ------------------------------------------------------------------------------------------ taxonomy
+def _heldout_labels(esco: Esco, *, n_queries: int, seed: int) -> tuple[list[tuple[str, str]], list[ConceptLabels]]:
+    """Up to two alternative labels of each held-out occupation (a sample of ``n_queries``), and the concepts
+    without those labels (so a query never finds itself)."""
+    rng = random.Random(seed)
+    items: list[tuple[str, str]] = []
+    for o in (o for o in heldout_occupations(esco) if o.alt):
+        options = sorted({a for a in o.alt if a.lower() != o.preferred.lower()})
+        items += [(o.uri, a) for a in rng.sample(options, min(2, len(options)))]
+    items = rng.sample(items, min(n_queries, len(items)))
+    removed = set(items)
+    concepts = [
+        ConceptLabels(o.uri, o.preferred, [lab for lab in o.labels if (o.uri, lab) not in removed])
+        for o in esco.occupations.values()
+    ]
+    return items, concepts
+
+
 def evaluate_taxonomy(
     esco: Esco, embedder: Embedder, *, n_queries: int = 1000, seed: int = 7, vectors: TextVectors | None = None
 ) -> dict[str, Any]:
@@ -42,18 +59,7 @@ def evaluate_taxonomy(
     Queries come only from the occupations the stage-2 model never saw in training (``tuning.is_heldout``),
     up to two labels per occupation.
     """
-    rng = random.Random(seed)
-    occs = [o for o in heldout_occupations(esco) if o.alt]
-    items: list[tuple[str, str]] = []
-    for o in occs:
-        options = sorted({a for a in o.alt if a.lower() != o.preferred.lower()})
-        items += [(o.uri, a) for a in rng.sample(options, min(2, len(options)))]
-    items = rng.sample(items, min(n_queries, len(items)))
-    removed = {(u, q) for u, q in items}
-    concepts = [
-        ConceptLabels(o.uri, o.preferred, [lab for lab in o.labels if (o.uri, lab) not in removed])
-        for o in esco.occupations.values()
-    ]
+    items, concepts = _heldout_labels(esco, n_queries=n_queries, seed=seed)
     vectors = vectors or TextVectors(embedder)
     norm = Normalizer(concepts, vectors)
     dev, test = _split(items)
@@ -396,18 +402,7 @@ def evaluate_titles(
     and without the Dutch title normalisation step. Dev and test halves; the test half is reported."""
     from matcher.titles import roughen, title_scores
 
-    rng = random.Random(seed)
-    occs = [o for o in heldout_occupations(esco) if o.alt]
-    items: list[tuple[str, str]] = []
-    for o in occs:
-        options = sorted({a for a in o.alt if a.lower() != o.preferred.lower()})
-        items += [(o.uri, a) for a in rng.sample(options, min(2, len(options)))]
-    items = rng.sample(items, min(n_queries, len(items)))
-    removed = {(u, q) for u, q in items}
-    concepts = [
-        ConceptLabels(o.uri, o.preferred, [lab for lab in o.labels if (o.uri, lab) not in removed])
-        for o in esco.occupations.values()
-    ]
+    items, concepts = _heldout_labels(esco, n_queries=n_queries, seed=seed)
     norm = Normalizer(concepts, vectors or TextVectors(embedder))
     rough_rng = random.Random(seed + 1)
     harder = [(u, roughen(q, rough_rng)) for u, q in items]

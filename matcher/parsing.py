@@ -359,6 +359,21 @@ def spot_skills(
     return sorted(best.values(), key=lambda x: -x[0].score)
 
 
+def occupation_suggestions(occupations: Searcher, title: str, *, top: int = 3) -> list[Suggestion]:
+    """The best ESCO occupations for a job title: through the Dutch title normalisation (``titles``) where the
+    searcher scores concepts, else its plain search."""
+    from matcher.titles import title_scores
+
+    concepts = getattr(occupations, "concepts", None)
+    if concepts is None or not hasattr(occupations, "scores"):
+        return [
+            Suggestion(h.label, h.uri, round(float(h.score), 4), title) for h in occupations.search([title], top=top)[0]
+        ]
+    row = title_scores(occupations, [title])[0]  # type: ignore[arg-type]
+    best = sorted(range(len(row)), key=lambda i: (-row[i], concepts[i].uri))[:top]
+    return [Suggestion(concepts[i].preferred, concepts[i].uri, round(float(row[i]), 4), title) for i in best]
+
+
 def parse_vacancy(
     text: str,
     *,
@@ -379,9 +394,7 @@ def parse_vacancy(
         parsed.hours_min = parsed.hours_max = int(m.group(1))
         parsed.evidence["hours"] = raw_title
     if occupations is not None and parsed.title:
-        first = next((s for s in lines if s != parsed.title), "")
-        for h in occupations.search([parsed.title], top=3)[0]:
-            parsed.occupations.append(Suggestion(h.label, h.uri, round(float(h.score), 4), parsed.title or first))
+        parsed.occupations = occupation_suggestions(occupations, raw_title, top=3)
     if skills is not None:
         in_offer, skip = False, set()
         for i, s in enumerate(lines):  # what the employer offers (salary, pension) names no skill of the job
