@@ -58,6 +58,7 @@ AUDIT_ACTION_NL = {
     "candidate.release": "naam en contactgegevens gedeeld",
     "candidate.update": "profiel gewijzigd",
     "candidate.view": "profiel bekeken",
+    "candidate.vum_consent": "toestemming voor VUM vastgelegd of ingetrokken",
     "list.export": "lijst geëxporteerd (CSV)",
     "employer.create": "werkgever toegevoegd",
     "employer.delete": "werkgever verwijderd",
@@ -75,6 +76,14 @@ AUDIT_ACTION_NL = {
     "vacancy.create": "vacature toegevoegd",
     "vacancy.delete": "vacature verwijderd",
     "vacancy.update": "vacature gewijzigd",
+    "vacancy.vum_exchange": "vacature aangeboden via VUM (of niet meer)",
+    "vum.select.werkzoekendeProfielen": "VUM: profielen gezocht door andere partij",
+    "vum.select.vacatures": "VUM: vacatures gezocht door andere partij",
+    "vum.detail.werkzoekendeProfielen": "VUM: profiel opgevraagd door andere partij",
+    "vum.detail.vacatures": "VUM: vacature opgevraagd door andere partij",
+    "vum.search.vacatures": "VUM: vacatures elders gezocht",
+    "vum.import.vacancy": "VUM: vacature van elders bewaard",
+    "vum.close.vacancy": "VUM: bewaarde vacature gesloten door de bron",
 }
 OBJECT_NL = {
     "candidate": "cliënt",
@@ -83,4 +92,5 @@ OBJECT_NL = {
     "match": "match",
     "user": "gebruiker",
     "token": "token",
+    "vum_selection": "VUM-zoekvraag",
 }

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from matcher.enums import CandidateStatus, VacancyStatus
 from models.enums import MATCH_TRANSITIONS, MatchStatus, Role
 from models.services import NotFound, ServiceError
 from models.tables import Candidate, Employer, Match, User, Vacancy
@@ -64,6 +65,17 @@ def single_candidate_view(session: Session, user: User, cand: Candidate) -> View
         .limit(1)
     )
     return View.released if works_on is not None else view
+
+
+def vum_exchangeable_candidates() -> ColumnElement[bool]:
+    """Who may be found through VUM (by other gemeenten and UWV): clients whose coach recorded the VUM consent
+    (separate from the local release) and who are looking for work. What of them is sent: ``vum.mapping``."""
+    return and_(Candidate.vum_consent.is_(True), Candidate.status == CandidateStatus.active)
+
+
+def vum_exchangeable_vacancies() -> ColumnElement[bool]:
+    """Which vacancies may be found through VUM: the gemeente's own open ones an adviser offered."""
+    return and_(Vacancy.vum_exchange.is_(True), Vacancy.status == VacancyStatus.open, Vacancy.vum_source.is_(None))
 
 
 def can_see_candidate(user: User, cand: Candidate) -> bool:

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session, selectinload
 
-from matcher.enums import CandidateStatus, VacancyStatus
 from models.services import ServiceError
+from models.services.access import vum_exchangeable_candidates, vum_exchangeable_vacancies
 from models.services.audit import record
 from models.services.pc4 import PostcodePoints
 from models.services.vum import mapping, selection
@@ -73,7 +73,7 @@ def exchangeable_candidates(session: Session, *, only: int | None = None) -> lis
     return list(
         session.scalars(
             select(Candidate)
-            .where(Candidate.vum_consent.is_(True), Candidate.status == CandidateStatus.active)
+            .where(vum_exchangeable_candidates())
             .where(Candidate.id == only if only is not None else true())
             .options(selectinload(Candidate.personal))
             .order_by(Candidate.id)
@@ -86,11 +86,7 @@ def exchangeable_vacancies(session: Session, *, only: int | None = None) -> list
     return list(
         session.scalars(
             select(Vacancy)
-            .where(
-                Vacancy.vum_exchange.is_(True),
-                Vacancy.status == VacancyStatus.open,
-                Vacancy.vum_source.is_(None),
-            )
+            .where(vum_exchangeable_vacancies())
             .where(Vacancy.id == only if only is not None else true())
             .options(selectinload(Vacancy.employer))
             .order_by(Vacancy.id)
