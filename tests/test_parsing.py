@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from matcher.labels import CONSTRAINT_NL
 from matcher.parsing import clean_title, parse_scan_notes, parse_vacancy, phrases, sentences
 from tests.vacancy_texts import TEXTS, TODAY
 
@@ -137,3 +138,31 @@ def test_the_adviser_pastes_a_vacancy_checks_the_suggestions_and_saves(api):
         assert str(vac.start_date) == "2027-01-04" and [n["label"] for n in vac.nice_skills] == ["rijbewijs B"]
         s.delete(vac)  # the API world is shared: leave nothing behind
         s.commit()
+
+
+def test_the_coach_pastes_notes_and_the_scan_form_holds_the_suggestions(api):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from models.tables import Candidate
+    from tests.factories import ui_client
+
+    with Session(api.env["engine"]) as s:
+        cid = s.scalar(
+            select(Candidate.id).where(Candidate.coach_id == api.env["users"]["coach.oost"]).order_by(Candidate.id)
+        )
+        before = s.get(Candidate, cid).updated_at
+    ui = ui_client(api, "coach.oost")
+    page = ui.get(f"/ui/kandidaten/{cid}")
+    assert "Notities uit het gesprek plakken" in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+    notes = "Wil graag werken als kok in een restaurant. Kan 20 tot 24 uur per week. Geen nachtdiensten."
+    res = ui.post(f"/ui/kandidaten/{cid}/notities", data={"csrf": csrf, "text": notes})
+    assert res.status_code == 200 and "Voorstellen uit de notities" in res.text
+    assert 'name="hours_min" min="0" max="60" value="20"' in res.text
+    assert 'name="hours_max" min="0" max="60" value="24"' in res.text
+    assert "Genoemde voorwaarden" in res.text and CONSTRAINT_NL["no_night_shifts"] in res.text
+    with Session(api.env["engine"]) as s:  # nothing saved until the coach saves the scan
+        assert s.get(Candidate, cid).updated_at == before
+    other = ui_client(api, "coach.west")
+    assert other.post(f"/ui/kandidaten/{cid}/notities", data={"csrf": csrf, "text": notes}).status_code in (403, 404)

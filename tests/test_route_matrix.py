@@ -24,6 +24,7 @@ UI_MATRIX = [
     ("POST", "/ui/kandidaten/{c}", {"hours_min": "30", "hours_max": "10"}, [303, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/toestemming", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/vum", {"consent": "0"}, [303, 404, 403, 403, 403, 403]),
+    ("POST", "/ui/kandidaten/{c}/notities", {"text": "Wil werken als kok, 20 uur."}, [200, 404, 403, 403, 403, 403]),
     ("GET", "/ui/kandidaten/{c}/elders", None, [200, 404, 403, 403, 403, 403]),
     ("POST", "/ui/kandidaten/{c}/elders/bewaren", {"vum_id": "x"}, [303, 404, 403, 403, 403, 403]),
     ("GET", "/ui/vacatures", None, [200, 200, 200, 200, 200, 200]),

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import DbId, SessionDep, StoreDep
 from api.ui.common import (
@@ -31,9 +32,13 @@ from api.ui.common import (
 from api.ui.dutch import summary_nl
 from matcher.labels import CANDIDATE_STATUS_NL
 from models.enums import Role
-from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy
-from models.services import candidate_flows, match_flows, rankings
+from models.schemas import CandidateFull, CandidateUpdate, RankedVacancy, ScanSuggestions
+from models.services import candidate_flows, match_flows, rankings, text_parsing
+from models.services.access import require_coach_of
 from models.services.candidate_flows import CandidateOrder
+from models.services.candidates import get_candidate
+from models.services.matching import EngineStore
+from models.tables import User
 
 router = APIRouter(dependencies=[ui_requires(Role.coach)])
 
@@ -109,6 +114,22 @@ def candidate_page(
 ) -> HTMLResponse:
     """A client's profile, what they look for, suggested vacancies above the threshold with what the filters
     hide, and the actions (one audit event for the page)."""
+    return _candidate_page(request, candidate_id, session, user, store, min=min, ladder=ladder, toon=toon)
+
+
+def _candidate_page(
+    request: Request,
+    candidate_id: int,
+    session: Session,
+    user: User,
+    store: EngineStore,
+    *,
+    min: float = THRESHOLD,
+    ladder: str | None = None,
+    toon: int = PAGE_STEP // 2,
+    notes: ScanSuggestions | None = None,
+    pasted: str = "",
+) -> HTMLResponse:
     reason = "profiel bekeken (UI)"
     client = candidate_flows.view_candidate(session, user=user, candidate_id=candidate_id, reason=reason)
     areas, names = areas_and_names(session)
@@ -158,7 +179,43 @@ def candidate_page(
         f=filters,
         link=filter_link(f"/ui/kandidaten/{candidate_id}", filters),
         more=len(items) == toon and toon < MAX_SHOWN,
+        notes=notes,
+        pasted=pasted,
+        scan=_scan_with(client, notes) if notes is not None and isinstance(client, CandidateFull) else None,
     )
+
+
+def _scan_with(c: CandidateFull, notes: ScanSuggestions) -> dict[str, object]:
+    """The scan form's values with what the notes suggest added (the coach removes what does not fit)."""
+
+    def merged(have: list[str], new: list[str]) -> str:
+        seen = {h.lower() for h in have}
+        return "\n".join(have + [n for n in dict.fromkeys(new) if n.lower() not in seen])
+
+    return {
+        "occupations": merged([o.label for o in c.desired_occupations], [o.label for o in notes.desired_occupations]),
+        "skills": merged([s.label for s in c.skills], [s.label for s in notes.skills]),
+        "hours_min": notes.hours_min if notes.hours_min is not None else c.hours_min,
+        "hours_max": notes.hours_max if notes.hours_max is not None else c.hours_max,
+    }
+
+
+@router.post("/kandidaten/{candidate_id}/notities", response_class=HTMLResponse)
+def scan_from_notes(
+    request: Request,
+    candidate_id: DbId,
+    session: SessionDep,
+    user: UiUser,
+    store: StoreDep,
+    csrf: Annotated[str, Form()],
+    text: Annotated[str, Form(max_length=20_000)],
+) -> HTMLResponse:
+    """The client's page with the scan form filled with what pasted notes suggest (the same flow as
+    ``POST /v1/candidates/parse``); nothing is saved until the coach saves the scan."""
+    check_csrf(request, csrf)
+    require_coach_of(user, get_candidate(session, candidate_id=candidate_id))
+    notes = text_parsing.suggest_scan_fields(store=store, user=user, text=text)
+    return _candidate_page(request, candidate_id, session, user, store, notes=notes, pasted=text)
 
 
 @router.post("/kandidaten/{candidate_id}")
