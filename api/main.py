@@ -77,6 +77,8 @@ def _load_store(app: FastAPI) -> None:
         gc.freeze()
         app.state.store = store
         start_follower(app, store)
+        if settings.english_skills:
+            threading.Thread(target=_english_skills, args=(store, settings), name="english-skills", daemon=True).start()
         log.info(
             "engine ready",
             extra={
@@ -87,6 +89,20 @@ def _load_store(app: FastAPI) -> None:
         log.exception("could not load the model and index at start-up")
     finally:
         app.state.loading = False
+
+
+def _english_skills(store: EngineStore, settings: Settings) -> None:
+    """Index the English-only ESCO skills in the background (the parser uses them once they are there)."""
+    from matcher.taxonomy import EscoTaxonomy
+    from werkmatch.runtime import index_english_skills
+
+    tax = store.engine.taxonomy
+    if isinstance(tax, EscoTaxonomy):
+        try:
+            index_english_skills(tax, settings)
+            log.info("English-only ESCO skills indexed for the vacancy parser")
+        except Exception:
+            log.exception("could not index the English-only ESCO skills; the parser uses the Dutch ones")
 
 
 def _exit_after(seconds: float, app: FastAPI) -> None:

@@ -450,7 +450,13 @@ CONDITIONS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 def evaluate_parsing(
-    esco: Esco, occupations: Any, skills: Any, *, n_occupations: int = 300, seed: int = 13
+    esco: Esco,
+    occupations: Any,
+    skills: Any,
+    *,
+    n_occupations: int = 300,
+    seed: int = 13,
+    english_skills: Any = None,
 ) -> dict[str, Any]:
     """Held-out ESCO occupations rendered as vacancy texts (a roughened title, the description's first sentence,
     up to five essential skills phrased in sentences, and conditions in the prose), read back with
@@ -481,7 +487,9 @@ def evaluate_parsing(
             lines.append(sentence.format(lo=lo, hi=hi, lic=lic))
             for key, value in fields.items():
                 expect[key] = (lo, hi) if key == "hours" else lic if key == "licence" else value
-        parsed = parse_vacancy("\n".join(lines), occupations=occupations, skills=skills, today=today)
+        parsed = parse_vacancy(
+            "\n".join(lines), occupations=occupations, skills=skills, today=today, english_skills=english_skills
+        )
         got = {
             "hours": (parsed.hours_min, parsed.hours_max),
             "licence": parsed.driving_licence,
@@ -515,6 +523,7 @@ def evaluate_parsing(
     dev, test = _split(rows)
     return {
         "task": "held-out ESCO occupations rendered as vacancy texts -> parsed fields",
+        "english_only_skills": english_skills is not None,
         "occupations_dev": len(dev),
         "occupations_test": len(test),
         "seed": seed,

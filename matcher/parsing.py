@@ -13,12 +13,14 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from matcher.enums import ContractType, EducationLevel, OfferType, WorkConstraint
 
 MAX_TEXT = 20_000
 PER_SENTENCE = 2
+ENGLISH_THRESHOLD = 0.65
+"""Dense cosine a Dutch phrase needs to an English-only ESCO skill label (12 probes: right at 0.65 and above)."""
 CONDITION_FIELDS = ("hours", "driving_licence", "education_level", "start_date", "contract_type", "offer_type")
 MONTHS = {
     "januari": 1,
@@ -39,9 +41,14 @@ MONTHS = {
 class Hit(Protocol):
     """A concept found by the normaliser."""
 
-    uri: str
-    label: str
-    score: float
+    @property
+    def uri(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
 
 
 class Searcher(Protocol):
@@ -322,6 +329,38 @@ def _clean_phrase(part: str) -> str | None:
     return " ".join(words)
 
 
+class DenseSearch:
+    """A normaliser searched by the model alone (for the English-only skills: character n-grams of English labels
+    say nothing about Dutch text)."""
+
+    def __init__(self, normalizer: Any) -> None:
+        self.normalizer = normalizer
+
+    def search(self, queries: Sequence[str], top: int = 5) -> Sequence[Sequence[Hit]]:
+        return self.normalizer.search(queries, top=top, mode="dense")  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _Scaled:
+    """An English-only skill found by the dense search, with its score on the Dutch searcher's scale (the
+    threshold): it counts as found, below any Dutch skill the same phrase names."""
+
+    hit: Hit
+    floor: float
+
+    @property
+    def uri(self) -> str:
+        return self.hit.uri
+
+    @property
+    def label(self) -> str:
+        return self.hit.label
+
+    @property
+    def score(self) -> float:
+        return self.floor + (1 - self.floor) * max(0.0, (self.hit.score - ENGLISH_THRESHOLD) / (1 - ENGLISH_THRESHOLD))
+
+
 def phrases(sentence: str) -> list[str]:
     """The short phrases of a sentence a skill could be named by: each part between commas, and its halves around
     'en', 'of', 'met' (both: "laden en lossen" is one skill, "heftruck en reachtruck" two)."""
@@ -335,14 +374,27 @@ def phrases(sentence: str) -> list[str]:
 
 
 def spot_skills(
-    lines: Sequence[str], skills: Searcher, *, threshold: float, skip: set[int] | None = None
+    lines: Sequence[str],
+    skills: Searcher,
+    *,
+    threshold: float,
+    skip: set[int] | None = None,
+    english: Searcher | None = None,
+    english_threshold: float = ENGLISH_THRESHOLD,
 ) -> list[tuple[Suggestion, bool]]:
-    """ESCO skills named in the sentences (best phrase per skill), each with whether it is only wanted (nice)."""
+    """ESCO skills named in the sentences (best phrase per skill), each with whether it is only wanted (nice).
+    ``english``: the skills with only an English label, tried (dense, stricter) for a phrase no Dutch one fits."""
     skip = skip or set()
     queries: list[tuple[int, str]] = [(i, p) for i, s in enumerate(lines) if i not in skip for p in phrases(s)]
     if not queries:
         return []
-    hits = skills.search([p for _, p in queries], top=1)
+    hits = [list(h) for h in skills.search([p for _, p in queries], top=1)]
+    if english is not None:
+        missed = [k for k, found in enumerate(hits) if not found or found[0].score < threshold]
+        if missed:
+            for k, found in zip(missed, english.search([queries[k][1] for k in missed], top=1), strict=True):
+                if found and found[0].score >= english_threshold:
+                    hits[k] = [_Scaled(found[0], threshold)]
     per_line: dict[int, dict[str, Suggestion]] = {}
     for (i, _phrase), found in zip(queries, hits, strict=True):
         if not found or found[0].score < threshold:
@@ -383,6 +435,7 @@ def parse_vacancy(
     title: str | None = None,
     skill_threshold: float = 0.33,
     max_skills: int = 15,
+    english_skills: Searcher | None = None,
 ) -> ParsedText:
     """Suggestions for a pasted vacancy text (``title``: the adviser's own title, if any)."""
     lines = sentences(text)
@@ -408,7 +461,8 @@ def parse_vacancy(
         conditions_read = {parsed.evidence[f] for f in CONDITION_FIELDS if f in parsed.evidence}
         # "rijbewijs B" (or "geen rijbewijs nodig") is a condition, no skill
         skip |= {i for i, s in enumerate(lines) if s in conditions_read or _LICENCE_ANY.search(s)}
-        for sug, nice in spot_skills(lines, skills, threshold=skill_threshold, skip=skip)[:max_skills]:
+        spotted = spot_skills(lines, skills, threshold=skill_threshold, skip=skip, english=english_skills)
+        for sug, nice in spotted[:max_skills]:
             (parsed.nice_skills if nice else parsed.required_skills).append(sug)
     return parsed
 

@@ -53,6 +53,11 @@ def skill_concepts(esco: Esco) -> list[ConceptLabels]:
     return [ConceptLabels(s.uri, s.preferred, s.labels) for s in esco.dutch_skills().values()]
 
 
+def english_skill_concepts(esco: Esco) -> list[ConceptLabels]:
+    """ESCO skills that have only an English label here (the multilingual model can still match Dutch text)."""
+    return [ConceptLabels(s.uri, s.preferred, s.labels) for s in esco.skills.values() if not s.dutch]
+
+
 class Bm25:
     """Okapi BM25 over word tokens, for a lexical baseline."""
 
@@ -180,6 +185,15 @@ class EscoTaxonomy:
         self.skills = Normalizer(skill_concepts(esco), vectors, progress=progress)
         self._cache: dict[tuple[str, str], str | None] = {}
         self._essential = {k: set(v) for k, v in esco.essential.items()}
+        self.english_skills: Normalizer | None = None
+        """Skills with only an English label; built apart (``build_english_skills``), None until then."""
+
+    def build_english_skills(self, vectors: TextVectors, progress: Callable[[int], None] | None = None) -> Normalizer:
+        """Index the skills that have only an English label (their own label vectors: about 8,500 labels, half a
+        minute with the int8 model); the vacancy parser then also spots those."""
+        norm = Normalizer(english_skill_concepts(self.esco), vectors, progress=progress)
+        self.english_skills = norm
+        return norm
 
     def normalizer(self, kind: str) -> Normalizer:
         """The normaliser for ``occupation`` or ``skill``."""

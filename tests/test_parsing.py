@@ -166,3 +166,54 @@ def test_the_coach_pastes_notes_and_the_scan_form_holds_the_suggestions(api):
         assert s.get(Candidate, cid).updated_at == before
     other = ui_client(api, "coach.west")
     assert other.post(f"/ui/kandidaten/{cid}/notities", data={"csrf": csrf, "text": notes}).status_code in (403, 404)
+
+
+class _Found:
+    def __init__(self, uri: str, label: str, score: float) -> None:
+        self.uri, self.label, self.score = uri, label, score
+
+
+class _Table:
+    """A searcher that answers from a table (phrase -> hit): the spotter's rules, without a model."""
+
+    def __init__(self, table: dict[str, tuple[str, str, float]]) -> None:
+        self.table = table
+
+    def search(self, queries, top=5):
+        return [[_Found(*self.table[q])] if q in self.table else [] for q in queries]
+
+
+def test_a_phrase_no_dutch_skill_fits_may_find_an_english_only_one_and_never_beats_a_dutch_one():
+    from matcher.parsing import spot_skills
+
+    lines = ["Je werkt met Excel en Word.", "Je houdt de werkplek schoon."]
+    dutch = _Table({"houdt werkplek schoon": ("esco:nl-clean", "reiniging van de werkplek", 0.5)})
+    english = _Table(
+        {
+            "werkt met Excel en Word": ("esco:en-sheets", "use spreadsheets software", 0.70),
+            "houdt werkplek schoon": ("esco:en-clean", "maintain work area cleanliness", 0.9),
+            "Je werkt": ("esco:en-word", "work in a team", 0.60),  # under the English threshold
+        }
+    )
+    found = {s.uri: s for s, _nice in spot_skills(lines, dutch, threshold=0.33, english=english)}
+    assert set(found) == {"esco:nl-clean", "esco:en-sheets"}  # Dutch first; English only where no Dutch fits
+    assert found["esco:en-sheets"].sentence == lines[0] and found["esco:en-sheets"].score < found["esco:nl-clean"].score
+
+
+@pytest.mark.slow
+def test_dutch_phrases_find_english_only_esco_skills_with_the_real_model(taxonomy):
+    from matcher.parsing import DenseSearch, spot_skills
+    from matcher.taxonomy import ConceptLabels, Normalizer
+    from matcher.textvectors import TextVectors
+
+    wanted = {"use spreadsheets software", "maintain work area cleanliness", "prepare dietary meals"}
+    english_only = [s for s in taxonomy.esco.skills.values() if not s.dutch]
+    sample = [s for s in english_only if s.preferred in wanted] + english_only[:300]
+    norm = Normalizer(
+        [ConceptLabels(s.uri, s.preferred, s.labels) for s in sample],
+        TextVectors(taxonomy.occupations.vectors.embedder),
+    )
+    lines = ["Je kunt goed met Excel werken.", "Je houdt je werkplek schoon.", "Je bereidt dieetmaaltijden."]
+    empty = _Table({})
+    found = {s.label for s, _ in spot_skills(lines, empty, threshold=0.33, english=DenseSearch(norm))}
+    assert len(found & wanted) >= 2, found

@@ -159,6 +159,7 @@ def eval_titles(
 def eval_parsing(
     occupations: Annotated[int, typer.Option(min=20, help="held-out occupations to render")] = 300,
     seed: Annotated[int, typer.Option()] = 13,
+    english: Annotated[bool, typer.Option(help="also spot the skills with only an English label")] = True,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="also write the results as JSON")] = None,
 ) -> None:
     """Held-out ESCO occupations rendered as vacancy texts, read back: occupation recall@3, skill precision and
@@ -173,7 +174,16 @@ def eval_parsing(
         tax = load_taxonomy()
     except EscoNotConfigured as exc:
         raise fail(str(exc)) from None
-    result = evaluate_parsing(data, tax.occupations, tax.skills, n_occupations=occupations, seed=seed)
+    english_skills = None
+    if english:
+        from matcher.parsing import DenseSearch
+        from werkmatch.runtime import index_english_skills
+
+        index_english_skills(tax)
+        english_skills = DenseSearch(tax.english_skills)
+    result = evaluate_parsing(
+        data, tax.occupations, tax.skills, n_occupations=occupations, seed=seed, english_skills=english_skills
+    )
     typer.echo(json.dumps(result, indent=2, default=str))
     if output:
         output.write_text(json.dumps(result, indent=2, default=str))

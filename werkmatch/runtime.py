@@ -102,6 +102,26 @@ def _load_taxonomy(emb: Embedder, esco_dir: str, data_dir: str, progress: Callab
         return tax
 
 
+def index_english_skills(tax: EscoTaxonomy, settings: Settings | None = None) -> None:
+    """Give the taxonomy its index of English-only skills (label vectors cached beside the Dutch ones)."""
+    settings = settings or get_settings()
+    if tax.english_skills is not None:
+        return
+    emb = tax.occupations.vectors.embedder if tax.occupations.vectors is not None else load_embedder(settings)
+    cache = label_cache_path(Path(settings.data_dir), f"{tax.esco.version}-en", emb.version)
+    vectors = TextVectors(emb)
+    try:
+        vectors.load(cache)
+    except Exception as exc:  # a missing or half-written cache is rebuilt
+        log.info("English skill label cache %s not used (%r)", cache, exc)
+        vectors = TextVectors(emb)
+    before = len(vectors)
+    tax.build_english_skills(vectors)
+    if len(vectors) != before:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        vectors.save(cache)
+
+
 def make_indexer(settings: Settings | None = None) -> Indexer:
     """The indexer for the configured model and taxonomy."""
     settings = settings or get_settings()

@@ -162,6 +162,11 @@ class Settings(BaseSettings):
         description="The web UI's sign-in form takes personal tokens; set false in production when everyone signs in "
         "through the provider (the API keeps taking personal tokens, for scripts and service accounts)",
     )
+    english_skills: bool = Field(
+        default=True,
+        description="After start-up, also index the ESCO skills that have only an English label (about 8,500; half "
+        "a minute once, then cached in the data folder), so the vacancy parser spots them too",
+    )
     geo_dir: Path | None = Field(
         default=_REPO_ROOT.parent / "shared" / "geo",
         description="Folder with nl-pc4-centroids.csv, the centre points of all Dutch four-digit postcodes (VUM's "

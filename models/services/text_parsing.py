@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from matcher.parsing import ParsedText, Suggestion, parse_scan_notes, parse_vacancy
+from matcher.parsing import DenseSearch, ParsedText, Suggestion, parse_scan_notes, parse_vacancy
 from matcher.wording import check_vacancy_text
 from models.enums import Role
 from models.schemas import FoundConcept, ScanSuggestions, VacancySuggestions, WordingFinding
@@ -19,12 +19,15 @@ from models.services.matching import EngineStore
 from models.tables import User
 
 
-def _searchers(store: EngineStore) -> tuple[Any, Any]:
-    """The taxonomy's occupation and skill normalisers, or None each where ESCO is not configured."""
-    normalizer = getattr(store.engine.taxonomy, "normalizer", None)
+def _searchers(store: EngineStore) -> tuple[Any, Any, Any]:
+    """The taxonomy's occupation and skill normalisers and its English-only skills (each None where ESCO is not
+    configured, or while the English-only skills are still being indexed after start-up)."""
+    tax = store.engine.taxonomy
+    normalizer = getattr(tax, "normalizer", None)
     if normalizer is None:
-        return None, None
-    return normalizer("occupation"), normalizer("skill")
+        return None, None, None
+    english = getattr(tax, "english_skills", None)
+    return normalizer("occupation"), normalizer("skill"), DenseSearch(english) if english is not None else None
 
 
 def _found(items: list[Suggestion]) -> list[FoundConcept]:
@@ -36,9 +39,14 @@ def suggest_vacancy_fields(
 ) -> VacancySuggestions:
     """Title, top-3 ESCO occupations, required and nice-to-have skills (with their sentences), hours, licence,
     education, start date, contract, kind of place, and the wording check, read from a vacancy text."""
-    occupations, skills = _searchers(store)
+    occupations, skills, english = _searchers(store)
     p: ParsedText = parse_vacancy(
-        text, occupations=occupations, skills=skills, today=today or dt.date.today(), title=title
+        text,
+        occupations=occupations,
+        skills=skills,
+        today=today or dt.date.today(),
+        title=title,
+        english_skills=english,
     )
     findings = [
         WordingFinding(code=f.code, phrase=f.phrase, reason=f.reason) for f in check_vacancy_text(p.title, text)
@@ -63,7 +71,7 @@ def suggest_vacancy_fields(
 def suggest_scan_fields(*, store: EngineStore, user: User, text: str, today: dt.date | None = None) -> ScanSuggestions:
     """Desired occupations, skills, hours and work constraints read from a coach's scan notes (coaches only)."""
     require_role(user, Role.coach)
-    occupations, skills = _searchers(store)
+    occupations, skills, _english = _searchers(store)
     p = parse_scan_notes(text, occupations=occupations, skills=skills, today=today or dt.date.today())
     return ScanSuggestions(
         desired_occupations=_found(p.occupations),

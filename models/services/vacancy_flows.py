@@ -22,7 +22,7 @@ from models.schemas import (
     VacancyUpdate,
     WordingFinding,
 )
-from models.services import Conflict, Invalid, NotFound
+from models.services import Conflict, NotFound
 from models.services.access import require_employer_writer, require_own_area, require_role, require_vacancy_writer
 from models.services.areas import Geo
 from models.services.audit import record
@@ -198,9 +198,10 @@ def offer_through_vum(
         raise Conflict("a vacancy that came from VUM is not offered through VUM again", field="exchange")
     postcode = postcode6(workplace_postcode) if workplace_postcode else vac.workplace_postcode
     if exchange and postcode is None:
-        raise Invalid("VUM needs the full postcode of the workplace (9999AA)", field="workplace_postcode")
+        # a conflict with the stored vacancy (no workplace postcode yet, or one outside its area), not bad input
+        raise Conflict("VUM needs the full postcode of the workplace (9999AA)", field="workplace_postcode")
     if postcode is not None and not postcode.startswith(vac.postcode):
-        raise Invalid(
+        raise Conflict(
             f"the workplace postcode {postcode} is not in the vacancy's postcode area {vac.postcode}",
             field="workplace_postcode",
         )
