@@ -217,3 +217,35 @@ def test_dutch_phrases_find_english_only_esco_skills_with_the_real_model(taxonom
     empty = _Table({})
     found = {s.label for s, _ in spot_skills(lines, empty, threshold=0.33, english=DenseSearch(norm))}
     assert len(found & wanted) >= 2, found
+
+
+def test_the_edit_form_shows_and_keeps_the_conditions_a_text_can_suggest(api):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from models.tables import Area, Vacancy
+    from tests.factories import ui_client
+
+    with Session(api.env["engine"]) as s:
+        vac = s.scalars(select(Vacancy).join(Area).where(Area.code == "oost").order_by(Vacancy.id)).first()
+        vid, kept = vac.id, (vac.title, vac.postcode, vac.driving_licence, vac.contract_type, vac.education_level)
+        hours = (vac.hours_min, vac.hours_max)
+    ui = ui_client(api, "adviseur.oost")
+    page = ui.get(f"/ui/vacatures/{vid}/bewerken")
+    assert 'id="contract_type"' in page.text and 'id="driving_licence"' in page.text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)
+    base = {"csrf": csrf, "title": kept[0], "postcode": kept[1], "hours_min": "20", "hours_max": "30"}
+    try:
+        res = ui.post(f"/ui/vacatures/{vid}/bewerken", data=base | {"driving_licence": "C", "contract_type": "on_call"})
+        assert res.status_code in (200, 303), res.text[:300]
+        with Session(api.env["engine"]) as s:
+            v = s.get(Vacancy, vid)
+            assert (v.driving_licence, v.contract_type.value) == ("C", "on_call")
+        ui.post(f"/ui/vacatures/{vid}/bewerken", data=base)  # a form without those fields keeps them
+        with Session(api.env["engine"]) as s:
+            assert s.get(Vacancy, vid).driving_licence == "C"
+    finally:
+        with Session(api.env["engine"]) as s, s.begin():
+            v = s.get(Vacancy, vid)
+            v.driving_licence, v.contract_type, v.education_level = kept[2], kept[3], kept[4]
+            v.hours_min, v.hours_max = hours

@@ -304,7 +304,12 @@ def edit_vacancy_page(request: Request, vacancy_id: DbId, session: SessionDep, u
     """The edit form."""
     require_vacancy_writer(user, get_vacancy(session, vacancy_id=vacancy_id))
     v = vacancy_flows.read_vacancy(session, vacancy_id=vacancy_id)
-    form = v.model_dump(mode="json") | {"skills": "\n".join(s.label for s in v.required_skills)}
+    form = v.model_dump(mode="json") | {
+        "skills": "\n".join(s.label for s in v.required_skills),
+        "nice_skills": "\n".join(s.label for s in v.nice_skills),
+        "driving_licence": v.driving_licence or "",
+        "start_date": v.start_date.isoformat() if v.start_date else "",
+    }
     return _vacancy_form(request, user, v, form)
 
 
@@ -323,9 +328,26 @@ def edit_vacancy(
     hours_max: Annotated[int, Form()] = 32,
     offer_type: Annotated[str, Form()] = "paid_job",
     status: Annotated[str, Form()] = "open",
+    nice_skills: Annotated[str | None, Form()] = None,
+    education_level: Annotated[str | None, Form()] = None,
+    driving_licence: Annotated[str | None, Form()] = None,
+    contract_type: Annotated[str | None, Form()] = None,
+    start_date: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Save changes or close the vacancy (the same flow as ``PATCH /v1/vacancies/{id}``)."""
+    """Save changes or close the vacancy (the same flow as ``PATCH /v1/vacancies/{id}``); a field the form did not
+    send keeps its value."""
     check_csrf(request, csrf)
+    more: dict[str, object] = {}
+    if nice_skills is not None:
+        more["nice_skills"] = lines(nice_skills)
+    if education_level is not None:
+        more["education_level"] = education_level
+    if driving_licence is not None:
+        more["driving_licence"] = driving_licence or None
+    if contract_type is not None:
+        more["contract_type"] = contract_type
+    if start_date is not None:
+        more["start_date"] = start_date or None
     form = {
         "title": title,
         "description": description,
@@ -335,6 +357,11 @@ def edit_vacancy(
         "hours_max": hours_max,
         "offer_type": offer_type,
         "status": status,
+        "nice_skills": nice_skills or "",
+        "education_level": education_level,
+        "driving_licence": driving_licence or "",
+        "contract_type": contract_type,
+        "start_date": start_date or "",
     }
 
     def update() -> VacancyChecked:
@@ -349,6 +376,7 @@ def edit_vacancy(
                 "status": status,
                 "required_skills": lines(skills),
             }
+            | more
         )
         return vacancy_flows.update_vacancy_by(session, user=user, vacancy_id=vacancy_id, data=data)
 
