@@ -456,7 +456,7 @@ def parse_vacancy(
                 skip.add(i)
             elif in_offer:
                 skip.add(i)
-        if lines and lines[0] == (title or guess_title(lines)):
+        if lines and lines[0] == raw_title:
             skip.add(0)
         conditions_read = {parsed.evidence[f] for f in CONDITION_FIELDS if f in parsed.evidence}
         # "rijbewijs B" (or "geen rijbewijs nodig") is a condition, no skill
@@ -476,7 +476,6 @@ def parse_scan_notes(
     lines = sentences(text)
     parsed = ParsedText()
     conditions(lines, today=today, parsed=parsed)
-    parsed.driving_licence = parsed.driving_licence if "driving_licence" in parsed.evidence else None
     want = re.compile(
         r"\b(?:wil|zou\s+graag|wens|droom|interesse\s+in|zoekt\s+werk\s+als|lijkt\s+(?:het\s+)?leuk)", re.I
     )

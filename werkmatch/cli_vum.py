@@ -75,7 +75,7 @@ def search(
     from models.services.users import get_user_by_email
     from models.services.vum import mapping
     from models.services.vum.intermediary import search_vacancies
-    from werkmatch.context import label_finder, transaction, vum_client
+    from werkmatch.context import esco_label_finder, transaction, vum_client
     from werkmatch.runtime import load_embedder, taxonomy_or_none
     from werkmatch.settings import get_settings
 
@@ -87,7 +87,7 @@ def search(
     for path, name in ((client.certfile, "CERTFILE"), (client.keyfile, "KEYFILE"), (client.ca, "CA")):
         _need_file(path, f"WERKMATCH_VUM_TLS_{name}")
     taxonomy = taxonomy_or_none(settings)
-    label_of = label_finder(taxonomy)
+    label_of = esco_label_finder(settings)
 
     try:
         with transaction() as session:

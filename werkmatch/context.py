@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -78,20 +78,6 @@ def vum_client(settings: Settings | None = None) -> VumClient:
         keyfile=keyfile,
         ca=ca,
     )
-
-
-def label_finder(taxonomy: Any) -> Callable[[str], str | None]:
-    """The preferred Dutch label of an ESCO URI, where the taxonomy knows it."""
-
-    def label_of(uri: str) -> str | None:
-        if taxonomy is None:
-            return None
-        try:
-            return str(taxonomy.preferred(uri)) or None
-        except KeyError:
-            return None
-
-    return label_of
 
 
 def esco_label_finder(settings: Settings | None = None) -> Callable[[str], str | None]:

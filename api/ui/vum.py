@@ -16,7 +16,7 @@ from models.services.candidates import get_candidate
 from models.services.pc4 import PostcodePoints
 from models.services.vum import mapping
 from models.services.vum.intermediary import Found, import_vacancy, search_vacancies
-from werkmatch.context import label_finder, vum_client
+from werkmatch.context import esco_label_finder, vum_client
 
 router = APIRouter()
 
@@ -68,7 +68,7 @@ def vacancies_elsewhere(
             taxonomy=store.engine.taxonomy,
             points=PostcodePoints.load(settings.geo_dir),
             crosswalk=mapping.Crosswalk.load(settings.vum_occupation_crosswalk),
-            label_of=label_finder(store.engine.taxonomy),
+            label_of=esco_label_finder(settings),
             top=10,
         )
     except ServiceError as exc:
@@ -103,7 +103,7 @@ def keep_vacancy(
             source_party=client.to_oin,
             points=PostcodePoints.load(settings.geo_dir),
             crosswalk=mapping.Crosswalk.load(settings.vum_occupation_crosswalk),
-            label_of=label_finder(store.engine.taxonomy),
+            label_of=esco_label_finder(settings),
         )
     except ServiceError as exc:
         if exc.status in (403, 404):

@@ -313,7 +313,7 @@ def read_vum_rows(
                 raise ValueError(f"postcode {pc4 or '?'} is not a postcode of the gemeente")
             row["area"] = info.area_code
             if kind == "vacancies":
-                emp = _vum_external_id("vum-emp-", hashlib_slug(name))
+                emp = _vum_external_id("vum-emp-", _name_key(name))
                 row["employer"] = {"external_id": emp, "name": name, "area": info.area_code}
         except mapping.VumCodeError as exc:
             yield n, ValueError(f"{exc.field}: {exc.detail}" if exc.field else exc.detail)
@@ -324,7 +324,7 @@ def read_vum_rows(
         yield n, row
 
 
-def hashlib_slug(text: str) -> str:
+def _name_key(text: str) -> str:
     """A short stable id for a name."""
     import hashlib
 

@@ -65,7 +65,7 @@ def vacancy_queries(
     return [base | {"beroep.codeBeroepsnaam": {"$eq": code}} for code in codes[:MAX_QUERIES]]
 
 
-def _profile(i: int, rec: dict[str, Any], fields: dict[str, Any], points: PostcodePoints) -> VacancyProfile:
+def _profile(i: int, fields: dict[str, Any], points: PostcodePoints) -> VacancyProfile:
     postcode = fields["workplace_postcode"] or ""
     occ = fields["occupation"]
     return VacancyProfile(
@@ -128,9 +128,7 @@ def search_vacancies(
     engine.upsert_candidates([candidate_profile(cand, geo)])
     ids = list(records)
     profiles = [
-        _profile(
-            -(i + 1), records[vid], mapping.vacancy_fields(records[vid], crosswalk=crosswalk, label_of=label_of), points
-        )
+        _profile(-(i + 1), mapping.vacancy_fields(records[vid], crosswalk=crosswalk, label_of=label_of), points)
         for i, vid in enumerate(ids)
     ]
     engine.upsert_vacancies(profiles)
@@ -254,7 +252,10 @@ def refresh_imported(
         for vac, rec in zip(still, client.details("v", [str(v.vum_id) for v in still]), strict=True):
             fields = mapping.vacancy_fields(rec, crosswalk=crosswalk, label_of=label_of)
             point = points.point(fields["workplace_postcode"] or postcode)
-            _apply(vac, fields, point=point or (vac.workplace_lat or 0.0, vac.workplace_lon or 0.0), geo=geo)
+            if point is None and vac.workplace_lat is not None and vac.workplace_lon is not None:
+                point = (vac.workplace_lat, vac.workplace_lon)  # an unknown new postcode: keep where it was
+            if point is not None:
+                _apply(vac, fields, point=point, geo=geo)
             counts["refreshed"] += 1
         for vac in vacs:
             if vac.vum_id in offered:

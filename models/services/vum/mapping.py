@@ -192,14 +192,9 @@ def _concept_codes(items: list[Any], crosswalk: Crosswalk | None) -> list[str]:
 
 
 def _languages(cand: Candidate) -> list[dict[str, Any]]:
+    level = DUTCH_TO_TAAL[DutchLevel(cand.dutch_level)] if cand.dutch_level else 0  # 0: onbekend
     out = [
-        {
-            "codeTaal": "nld",
-            "codeNiveauTaalbeheersingMondeling": DUTCH_TO_TAAL[DutchLevel(cand.dutch_level)] if cand.dutch_level else 0,
-            "codeNiveauTaalbeheersingSchriftelijk": DUTCH_TO_TAAL[DutchLevel(cand.dutch_level)]
-            if cand.dutch_level
-            else 0,
-        }
+        {"codeTaal": "nld", "codeNiveauTaalbeheersingMondeling": level, "codeNiveauTaalbeheersingSchriftelijk": level}
     ]
     for name in cand.languages or []:
         code = LANGUAGE_CODES.get(str(name).strip().lower())

@@ -21,8 +21,6 @@ ALIASES: dict[str, str] = {
     # The contract's query paths that differ from where the detail schema puts the value.
     "datumAanvangBeschikbaarVoorWerk": "flexibiliteit.datumAanvangBeschikbaarVoorWerk",
     "datumAanvangWerkzaamheden": "arbeidsVoorwaarden.datumAanvangWerkzaamheden",
-    "rijbewijs": "rijbewijs",
-    "taalbeheersing": "taalbeheersing",
 }
 ELEMENT_ALIASES: dict[str, str] = {
     # Inside ``bemiddelingsberoep`` (a list of ``Beroep``) the contract queries ``beroep.codeBeroepsnaam``.

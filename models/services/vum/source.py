@@ -104,10 +104,6 @@ def _render(row: Any, *, kind: str, vid: str, detail: bool, cfg: SourceConfig) -
     return mapping.vacature(row, vum_id=vid, detail=detail, crosswalk=cfg.crosswalk, contact=owner)
 
 
-def _postcode_of(rec: Mapping[str, Any], kind: str) -> str:
-    return str(rec["mobiliteit"]["bemiddelingspostcode"] if kind == "c" else rec["adres"]["postcode"])
-
-
 def select_matches(
     session: Session, *, caller: Caller, kind: str, query: Any, cfg: SourceConfig
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -125,12 +121,16 @@ def select_matches(
     rows = exchangeable_candidates(session) if kind == "c" else exchangeable_vacancies(session)
     found: list[tuple[int, dict[str, Any]]] = []
     for row in rows:
+        # the distance first, from the row's four-digit area (the rendered postcode's): most rows end here,
+        # before their record and id are made
+        km = cfg.points.distance_km(
+            area.postcode, row.postcode if isinstance(row, Candidate) else row.workplace_postcode or ""
+        )
+        if km is None or km > area.km:
+            continue
         vid = vum_id(cfg.secret, party=caller.from_party, kind=kind, entity_id=row.id)
         rec = _render(row, kind=kind, vid=vid, detail=False, cfg=cfg)
         if rec is None:
-            continue
-        km = cfg.points.distance_km(area.postcode, _postcode_of(rec, kind))
-        if km is None or km > area.km:
             continue
         try:
             if not selection.matches(rec, criteria):
