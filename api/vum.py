@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from models.db import session_scope
+from models.services import access
 from models.services.pc4 import PostcodePoints
 from models.services.vum import mapping, source
 from models.services.vum.source import Caller, SourceConfig, VumRequestError
@@ -89,9 +90,8 @@ def _caller(request: Request, settings: Settings, limiter: RateLimiter) -> Calle
     tls = request.scope.get("extensions", {}).get("tls") or {}
     chain = tls.get("client_cert_chain") or []
     oin = certificate_oin(chain[0]) if chain else None
-    party = settings.vum_parties.get(oin or "")
-    if oin is None or party is None:
-        raise VumRequestError("unknown party", status=401, code="UNAUTH")
+    party = access.vum_party(settings.vum_parties, certificate_oin=oin)
+    assert oin is not None
     h = request.headers
     for name in ("X-VUM-berichtVersie", "API-Version"):
         if h.get(name) != VERSION:
@@ -101,10 +101,13 @@ def _caller(request: Request, settings: Settings, limiter: RateLimiter) -> Calle
             raise VumRequestError(f"header {name} is required (an OIN)", code="HEADER")
     if h.get("X-VUM-SUWIparty", "").lower() not in ("true", "false"):
         raise VumRequestError("header X-VUM-SUWIparty is required (true or false)", code="HEADER")
-    if h["X-VUM-toParty"] != settings.vum_oin:
-        raise VumRequestError("X-VUM-toParty names another party than this source", status=401, code="UNAUTH")
-    if not party.exchange and h["X-VUM-fromParty"] != oin:
-        raise VumRequestError("X-VUM-fromParty is not the party of the certificate", status=401, code="UNAUTH")
+    access.require_vum_addressing(
+        party,
+        own_oin=settings.vum_oin,
+        certificate_oin=oin,
+        from_party=h["X-VUM-fromParty"],
+        to_party=h["X-VUM-toParty"],
+    )
     if not limiter.allow(oin, party.per_minute):
         raise VumRequestError(f"more than {party.per_minute} requests a minute", status=429, code="RATE")
     return Caller(certificate_party=oin, from_party=h["X-VUM-fromParty"], via_party=h["X-VUM-viaParty"])
@@ -127,6 +130,10 @@ def create_vum_app(settings: Settings, engine: Engine) -> FastAPI:
     @app.exception_handler(VumRequestError)
     async def refused(request: Request, exc: VumRequestError) -> Response:
         return _error(request, settings, exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(access.Unauthorised)
+    async def unauthorised(request: Request, exc: access.Unauthorised) -> Response:
+        return _error(request, settings, 401, "UNAUTH", exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, exc: RequestValidationError) -> Response:

@@ -5,7 +5,9 @@ Out-of-scope objects are reported as "not found", so their existence does not le
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
@@ -65,6 +67,32 @@ def single_candidate_view(session: Session, user: User, cand: Candidate) -> View
         .limit(1)
     )
     return View.released if works_on is not None else view
+
+
+class Unauthorised(ServiceError):
+    """The caller is not a party that may ask."""
+
+    status = 401
+
+
+def vum_party(parties: Mapping[str, Any], *, certificate_oin: str | None) -> Any:
+    """The VUM party a client certificate belongs to: its OIN must be on the allow-list
+    (``WERKMATCH_VUM_PARTIES``)."""
+    party = parties.get(certificate_oin or "")
+    if certificate_oin is None or party is None:
+        raise Unauthorised("unknown party")
+    return party
+
+
+def require_vum_addressing(
+    party: Any, *, own_oin: str | None, certificate_oin: str, from_party: str, to_party: str
+) -> None:
+    """A VUM request must be addressed to this gemeente, and a party asks in its own name unless it is the
+    exchange (which asks on behalf of others)."""
+    if to_party != own_oin:
+        raise Unauthorised("X-VUM-toParty names another party than this source")
+    if not party.exchange and from_party != certificate_oin:
+        raise Unauthorised("X-VUM-fromParty is not the party of the certificate")
 
 
 def vum_exchangeable_candidates() -> ColumnElement[bool]:
