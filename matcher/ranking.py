@@ -287,11 +287,104 @@ def _calibrated(x: np.ndarray, cfg: RankingConfig) -> np.ndarray:
     return out
 
 
+@dataclass
+class CandidateArrays:
+    """The condition fields of many candidates as arrays (rows in the order given)."""
+
+    hours_min: np.ndarray
+    hours_max: np.ndarray
+    has_location: np.ndarray
+    location: np.ndarray  # [n, 2] lat, lon (0, 0 when unknown)
+    limit_km: np.ndarray
+    education: np.ndarray
+    available_from: np.ndarray  # date ordinal, -1 when not given
+    licences: np.ndarray  # [n, licence codes of the vacancies] held
+    conflicts: np.ndarray  # [n, work conditions of the vacancies] ruled out by a stated constraint
+
+
+@dataclass
+class VacancyArrays:
+    """The condition fields of many vacancies as arrays (rows in the order given)."""
+
+    hours_min: np.ndarray
+    hours_max: np.ndarray
+    has_location: np.ndarray
+    location: np.ndarray
+    education_need: np.ndarray
+    education_factor: np.ndarray
+    start_date: np.ndarray  # date ordinal, -1 when not given
+    licence: np.ndarray  # column in ``CandidateArrays.licences``, -1 when none is required
+    conditions: np.ndarray  # [n, work conditions]
+
+
+def condition_arrays(
+    cs: Sequence[CandidateProfile], vs: Sequence[VacancyProfile]
+) -> tuple[CandidateArrays, VacancyArrays]:
+    """The condition fields of ``cs`` and ``vs`` as arrays over shared vocabularies (the licence codes and
+    work conditions the vacancies name), to be gathered per pair by ``score_pairs``."""
+    licences = sorted({v.driving_licence for v in vs if v.driving_licence})
+    conds = sorted({w for v in vs for w in v.work_conditions})
+    lic_col, cond_col = {x: i for i, x in enumerate(licences)}, {x: i for i, x in enumerate(conds)}
+    held = np.zeros((len(cs), len(licences)), dtype=bool)
+    conflicts = np.zeros((len(cs), len(conds)), dtype=bool)
+    for i, c in enumerate(cs):
+        for code in c.driving_licences:
+            if code in lic_col:
+                held[i, lic_col[code]] = True
+        for k in c.constraints:
+            ruled_out = CONSTRAINT_CONFLICTS.get(k)
+            if ruled_out in cond_col:
+                conflicts[i, cond_col[ruled_out]] = True
+    named = np.zeros((len(vs), len(conds)), dtype=bool)
+    for j, v in enumerate(vs):
+        for w in v.work_conditions:
+            named[j, cond_col[w]] = True
+    ca = CandidateArrays(
+        np.array([c.hours_min for c in cs], dtype=np.int64),
+        np.array([c.hours_max for c in cs], dtype=np.int64),
+        np.array([bool(c.location) for c in cs], dtype=bool),
+        np.array([c.location if c.location else (0.0, 0.0) for c in cs], dtype=np.float64).reshape(len(cs), 2),
+        np.array([limit_km(c)[1] for c in cs], dtype=np.float64),
+        np.array([EDUCATION_RANK.get(c.education_level, 0) for c in cs], dtype=np.int64),
+        np.array([c.available_from.toordinal() if c.available_from else -1 for c in cs], dtype=np.int64),
+        held,
+        conflicts,
+    )
+    va = VacancyArrays(
+        np.array([v.hours_min for v in vs], dtype=np.int64),
+        np.array([v.hours_max for v in vs], dtype=np.int64),
+        np.array([bool(v.location) for v in vs], dtype=bool),
+        np.array([v.location if v.location else (0.0, 0.0) for v in vs], dtype=np.float64).reshape(len(vs), 2),
+        np.array([EDUCATION_RANK.get(v.education_level, 0) for v in vs], dtype=np.int64),
+        np.array([0.5 if v.offer_type == "learning_job" else 1.0 for v in vs], dtype=np.float64),
+        np.array([v.start_date.toordinal() if v.start_date else -1 for v in vs], dtype=np.int64),
+        np.array([lic_col[v.driving_licence] if v.driving_licence else -1 for v in vs], dtype=np.int64),
+        named,
+    )
+    return ca, va
+
+
 def score_block(
     cs: Sequence[CandidateProfile], vs: Sequence[VacancyProfile], f: PairBlock, cfg: RankingConfig, today: dt.date
 ) -> tuple[list[float], np.ndarray]:
     """The scores (0–100, one decimal) and eligibility of many pairs ``(cs[i], vs[i])`` at once: the same
     numbers as ``score(..., explain=False)`` pair by pair, with array operations instead of objects."""
+    ca, va = condition_arrays(cs, vs)
+    rows = np.arange(len(cs))
+    return score_pairs(ca, va, rows, rows, f, cfg, today)
+
+
+def score_pairs(
+    ca: CandidateArrays,
+    va: VacancyArrays,
+    ci: np.ndarray,
+    vj: np.ndarray,
+    f: PairBlock,
+    cfg: RankingConfig,
+    today: dt.date,
+) -> tuple[list[float], np.ndarray]:
+    """The scores and eligibility of the pairs (candidate row ``ci[p]``, vacancy row ``vj[p]``) of the arrays:
+    the one array form of ``score`` (``score_block`` and the bulk rankings of ``bulk.py`` both come here)."""
     w = cfg.weights
     with np.errstate(invalid="ignore", divide="ignore"):
         coverage = np.where(f.skills_required > 0, f.skills_matched / np.maximum(f.skills_required, 1), np.nan)
@@ -302,7 +395,7 @@ def score_block(
             (w.skills, _calibrated(f.skills_sim, cfg)),
             (w.text, _calibrated(f.text_sim, cfg)),
         ]
-    n = len(cs)
+    n = len(ci)
     total_w, num = np.zeros(n), np.zeros(n)
     for weight, val in comps:  # the order of ``score``: the same float sums
         present = ~np.isnan(val)
@@ -310,47 +403,32 @@ def score_block(
         num = num + np.where(present, weight * np.nan_to_num(val), 0.0)
     base = np.where(total_w > 0, num / np.where(total_w > 0, total_w, 1.0), 0.0)
     # Hours (soft).
-    c_hmin = np.array([c.hours_min for c in cs], dtype=np.int64)
-    c_hmax = np.array([c.hours_max for c in cs], dtype=np.int64)
-    v_hmin = np.array([v.hours_min for v in vs], dtype=np.int64)
-    v_hmax = np.array([v.hours_max for v in vs], dtype=np.int64)
+    c_hmin, c_hmax, v_hmin, v_hmax = ca.hours_min[ci], ca.hours_max[ci], va.hours_min[vj], va.hours_max[vj]
     gap = np.maximum(np.maximum(v_hmin - c_hmax, c_hmin - v_hmax), 0)
     pen_hours = np.where(gap > 0, cfg.hours_penalty * np.minimum(1.0, gap / 8), 0.0)
     # Travel (soft).
-    both = np.array([bool(c.location and v.location) for c, v in zip(cs, vs, strict=True)], dtype=bool)
-    loc_c = np.array([c.location if c.location else (0.0, 0.0) for c in cs], dtype=np.float64).reshape(n, 2)
-    loc_v = np.array([v.location if v.location else (0.0, 0.0) for v in vs], dtype=np.float64).reshape(n, 2)
+    both = ca.has_location[ci] & va.has_location[vj]
+    loc_c, loc_v = ca.location[ci], va.location[vj]
     lat1, lon1, lat2, lon2 = (np.radians(x) for x in (loc_c[:, 0], loc_c[:, 1], loc_v[:, 0], loc_v[:, 1]))
     h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     km = 2 * 6371.0 * np.arcsin(np.sqrt(h)) * DETOUR
-    limit = np.array([limit_km(c)[1] for c in cs], dtype=np.float64)
+    limit = ca.limit_km[ci]
     over = km - limit
     pen_travel = np.where(
         both & (over > 0), cfg.travel_penalty * np.minimum(1.0, 0.5 + over / np.maximum(limit, 1.0)), 0.0
     )
     # Driving licence and stated work constraints (hard).
-    blocked = np.array(
-        [
-            bool(v.driving_licence and v.driving_licence not in c.driving_licences)
-            or any(CONSTRAINT_CONFLICTS.get(k) in v.work_conditions for k in c.constraints)
-            for c, v in zip(cs, vs, strict=True)
-        ],
-        dtype=bool,
-    )
+    lic = va.licence[vj]
+    no_licence = (lic >= 0) & ~ca.licences[ci, np.maximum(lic, 0)] if ca.licences.shape[1] else np.zeros(n, bool)
+    conflict = (ca.conflicts[ci] & va.conditions[vj]).any(axis=1)
+    blocked = no_licence | conflict
     # Education (soft).
-    need = np.array([EDUCATION_RANK.get(v.education_level, 0) for v in vs], dtype=np.int64)
-    have = np.array([EDUCATION_RANK.get(c.education_level, 0) for c in cs], dtype=np.int64)
-    factor = np.array([0.5 if v.offer_type == "learning_job" else 1.0 for v in vs], dtype=np.float64)
+    need, have, factor = va.education_need[vj], ca.education[ci], va.education_factor[vj]
     short = np.maximum(0, need - have)
     pen_edu = np.where((need > 0) & (short > 0), np.minimum(2, short) * cfg.education_penalty_per_level * factor, 0.0)
     # Availability (soft).
-    late = np.array(
-        [
-            bool(c.available_from and v.start_date and c.available_from > max(v.start_date, today))
-            for c, v in zip(cs, vs, strict=True)
-        ],
-        dtype=bool,
-    )
+    avail, start = ca.available_from[ci], va.start_date[vj]
+    late = (avail >= 0) & (start >= 0) & (avail > np.maximum(start, today.toordinal()))
     pen_late = np.where(late, cfg.availability_penalty, 0.0)
     penalty = ((pen_hours + pen_travel) + pen_edu) + pen_late
     values = np.maximum(0.0, np.minimum(100.0, 100.0 * base - penalty))

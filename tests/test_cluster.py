@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.bulk import RankJob
 from matcher.engine import RankOnly
 from models.enums import SubscriptionKind
-from models.services.nightly.cluster import DaskRanker, InProcessRanker, RankJob, rank_jobs, ranker_for
+from models.services.nightly.cluster import DaskRanker, InProcessRanker, rank_jobs, ranker_for
 from models.services.nightly.collect import collect
 from models.tables import Match, Notification, Subscription
 from tests.test_nightly import world  # noqa: F401  (the nightly tests' demo world)

@@ -1,7 +1,7 @@
 """The nightly job's ranking step, in this process or as tasks on a Dask cluster.
 
 Collecting asks for many rankings (every open vacancy's best candidates, every coach's clients' best
-vacancies); they are independent, so they are listed as jobs and run in blocks. On Dask the engine is sent once
+vacancies); they are independent, so they are listed as jobs and scored many at once (``matcher.bulk``). On Dask the engine is sent once
 to every worker (a pickled engine carries the loaded profiles and vectors, never the model: see
 ``MatchEngine.__getstate__``), each worker ranks blocks of jobs, and the results come back in job order to the
 one process that writes the ledger, so exactly-once delivery does not change. ``cluster``: ``none`` (this
@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import math
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
+from matcher.bulk import BulkRanker, RankJob
 from matcher.engine import MatchEngine
 from matcher.ranking import MatchResult
 
@@ -27,29 +26,21 @@ log = logging.getLogger("werkmatch.nightly")
 BLOCKS_PER_WORKER = 4  # more blocks than workers, so a slow block does not hold the others up
 
 
-@dataclass(frozen=True)
-class RankJob:
-    """One ranking: the best candidates for a vacancy (``side="vacancy"``) or the best vacancies for a client
-    (``side="candidate"``, optionally only among ``allowed`` vacancy ids)."""
-
-    side: str
-    id: int
-    k: int
-    min_score: float
-    allowed: np.ndarray | None = None
-
-
 def rank_jobs(engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
-    """Run ``jobs`` in order (scores only; the pairs that go out are explained afterwards)."""
-    out: list[list[MatchResult]] = []
-    for job in jobs:
-        if job.side == "vacancy":
-            out.append(engine.rank_candidates(job.id, k=job.k, min_score=job.min_score, explain=False))
-        else:
-            out.append(
-                engine.rank_vacancies(job.id, k=job.k, min_score=job.min_score, allowed=job.allowed, explain=False)
-            )
-    return out
+    """Run ``jobs`` in order (scores only; the pairs that go out are explained afterwards), many at once."""
+    return BulkRanker(engine).rank(jobs)
+
+
+_ON_WORKER: weakref.WeakKeyDictionary[MatchEngine, BulkRanker] = weakref.WeakKeyDictionary()
+
+
+def rank_jobs_on_worker(engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+    """``rank_jobs`` on a Dask worker: the tables are built once per scattered engine (a new object every
+    run, released when the run cancels it), not once per block."""
+    ranker = _ON_WORKER.get(engine)
+    if ranker is None:
+        ranker = _ON_WORKER[engine] = BulkRanker(engine)
+    return ranker.rank(jobs)
 
 
 class Ranker(Protocol):
@@ -86,7 +77,7 @@ class DaskRanker:
         size = math.ceil(len(jobs) / n_blocks)
         blocks = [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
         shared = self.client.scatter(engine, broadcast=True, hash=False)
-        futures = self.client.map(rank_jobs, [shared] * len(blocks), blocks, pure=False)
+        futures = self.client.map(rank_jobs_on_worker, [shared] * len(blocks), blocks, pure=False)
         results: list[list[MatchResult]] = []
         for block in self.client.gather(futures):
             results.extend(block)

@@ -10,11 +10,12 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.bulk import RankJob
 from matcher.ranking import MatchResult
 from models.enums import MatchStatus, NotificationStatus, SubscriptionKind
 from models.services.areas import Geo
 from models.services.matches import save_result
-from models.services.nightly.cluster import InProcessRanker, Ranker, RankJob
+from models.services.nightly.cluster import InProcessRanker, Ranker
 from models.tables import Candidate, Match, Notification, Subscription, User, Vacancy
 
 if TYPE_CHECKING:
