@@ -171,3 +171,34 @@ def test_init_gives_the_gemeentes_postcodes_the_national_centre_points(cli):
         assert rows and all((p.lat, p.lon) == points.point(p.code) for p in rows if points.point(p.code))
     eng.dispose()
     assert "national postcode file" not in cli("init").output  # already moved: nothing to do
+
+
+def test_index_embed_with_a_cluster_that_is_not_one_exits_with_one_line(cli):
+    res = cli("index", "embed", "--cluster", "ergens")
+    assert res.exit_code != 0
+    assert "--cluster: 'ergens' is not none, local or a scheduler address" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_index_embed_on_a_local_cluster_fills_the_database_and_build_then_embeds_nothing(cli, model_dir, monkeypatch):
+    """Bulk embedding on a two-process LocalCluster with the real model: every profile gets its vectors in the
+    database, a second run finds nothing stale, and the index build loads them without embedding."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from models.tables import ProfileVectors
+
+    monkeypatch.setenv("WERKMATCH_MODEL_DIR", str(model_dir))
+    get_settings.cache_clear()
+    assert cli("init").exit_code == 0
+    assert cli("demo", "--candidates", "12", "--vacancies", "5").exit_code == 0
+    res = cli("index", "embed", "--cluster", "local", "--workers", "2")
+    assert res.exit_code == 0 and "embedded 17 profile(s) into the database" in res.output, res.output
+    assert "on 2 Dask worker(s)" in res.output
+    eng = create_engine(get_settings().resolved_database_url)
+    with Session(eng) as s:
+        assert s.scalar(select(func.count()).select_from(ProfileVectors)) == 17
+    eng.dispose()
+    assert "embedded 0 profile(s)" in cli("index", "embed").output
+    res = cli("index", "build")
+    assert res.exit_code == 0 and "12 candidates, 5 vacancies" in res.output

@@ -99,3 +99,46 @@ def test_the_nightly_collection_on_dask_writes_exactly_what_one_process_writes(w
     assert created > 20 and recipients > 3 and len(rows) == created
     assert {r[0] for r in rows} & coaches, "coaches' e-mails (ranked per client) are part of it"
     assert on_dask == one
+
+
+def _indexed(world, embedder):  # noqa: F811
+    """What an indexer with ``embedder`` writes for every demo profile: per profile its text digests, and the
+    vectors of those digests (in a transaction that is rolled back afterwards)."""
+    from models.services import vectorstore
+    from models.services.indexer import Indexer
+    from models.tables import Candidate, Vacancy
+
+    indexer = Indexer(embedder=embedder, taxonomy=world["store"].engine.taxonomy)
+    with world["engine"].connect() as conn:
+        outer = conn.begin()
+        try:
+            with Session(bind=conn, join_transaction_mode="create_savepoint") as s:
+                links, digests = {}, set()
+                for kind, model in (("c", Candidate), ("v", Vacancy)):
+                    ids = sorted(s.scalars(select(model.id)))
+                    assert indexer.index(s, kind=kind, ids=ids) == len(ids)
+                    for pid, stored in vectorstore.load_profiles(s, kind=kind, ids=ids).items():
+                        assert stored.model_version == embedder.version
+                        links[(kind, pid)] = tuple(stored.digests)
+                        digests |= set(stored.digests)
+                vectors = vectorstore.load_vectors(s, model_version=embedder.version, digests=digests, dim=embedder.dim)
+        finally:
+            outer.rollback()
+    return links, {d: v.tobytes() for d, v in vectors.items()}
+
+
+def test_embedding_on_a_two_process_local_cluster_stores_what_one_process_stores(world, dask_ranker):  # noqa: F811
+    """Bulk (re-)embedding on Dask: the workers load the model themselves and encode chunks in parallel; the
+    indexer writes exactly the vectors and links a single process writes."""
+    from models.services.distributed import DaskEmbedder
+    from tests.fakes import FakeEmbedder
+
+    here = FakeEmbedder()
+    on_dask = DaskEmbedder(dask_ranker.client, FakeEmbedder)
+    assert (on_dask.dim, on_dask.version) == (here.dim, here.version)
+    texts = [f"Zoekt werk als orderpicker {i}, heftruck en magazijn" for i in range(500)]
+    assert np.array_equal(on_dask.encode(texts, kind="passage"), here.encode(texts, kind="passage"))
+    assert on_dask.encode([]).shape == (0, here.dim)
+    links, vectors = _indexed(world, on_dask)
+    assert len(links) == 85 and len(vectors) > 200, "every demo profile and its texts"
+    assert (links, vectors) == _indexed(world, FakeEmbedder())

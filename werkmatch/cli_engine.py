@@ -34,6 +34,45 @@ def index_build(force: Annotated[bool, typer.Option(help="re-check every row, no
     )
 
 
+@index_app.command("embed")
+def index_embed(
+    cluster: Annotated[
+        str,
+        typer.Option(help="where to encode: none (this process), local (a Dask LocalCluster) or tcp://HOST:8786"),
+    ] = "none",
+    workers: Annotated[int, typer.Option(min=1, max=256, help="worker processes of a local cluster")] = 2,
+) -> None:
+    """Embed every profile whose stored vectors are missing, stale or from another model into the database
+    (the indexer's work in bulk, e.g. after a model change); API workers and `index build` then load them."""
+    import time
+
+    from models.services.distributed import DaskEmbedder, ModelSpec, dask_client, valid_cluster, worker_count
+    from models.services.indexer import Indexer
+    from werkmatch.context import engine
+    from werkmatch.runtime import make_indexer, taxonomy_or_none
+    from werkmatch.settings import get_settings
+
+    if not valid_cluster(cluster):
+        raise fail(f"--cluster: '{cluster}' is not none, local or a scheduler address tcp://HOST:PORT")
+    settings = get_settings()
+    t = time.perf_counter()
+
+    def catch_up(indexer: Indexer) -> int:
+        with progress_bar() as bar:
+            task = bar.add_task("vectoren berekenen", total=None)
+            return indexer.catch_up(engine(settings), progress=lambda n: bar.advance(task, n))
+
+    if cluster == "none":
+        done = catch_up(make_indexer(settings))
+        where = "this process"
+    else:
+        with dask_client(cluster, workers=workers) as client:
+            on_cluster = DaskEmbedder(client, ModelSpec.of(settings))
+            done = catch_up(Indexer(embedder=on_cluster, taxonomy=taxonomy_or_none(settings, embedder=on_cluster)))
+            where = f"{worker_count(client)} Dask worker(s)"
+    typer.echo(f"embedded {done} profile(s) into the database in {time.perf_counter() - t:.1f} s on {where}")
+
+
 @index_app.command("status")
 def index_status() -> None:
     """Say whether the saved index is in step with the database."""

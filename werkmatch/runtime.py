@@ -68,10 +68,17 @@ def _load_embedder(model: str, adapter: str | None = None) -> Embedder:
     return SentenceTransformerEmbedder(model, adapter=adapter)
 
 
-def load_taxonomy(settings: Settings | None = None, progress: Callable[[int], None] | None = None) -> EscoTaxonomy:
-    """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO)."""
+def load_taxonomy(
+    settings: Settings | None = None,
+    progress: Callable[[int], None] | None = None,
+    *,
+    embedder: Embedder | None = None,
+) -> EscoTaxonomy:
+    """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO);
+    labels not in the cache are embedded with ``embedder`` (default: the configured model)."""
     settings = settings or get_settings()
-    return _load_taxonomy(load_embedder(settings), str(settings.esco_dir), str(settings.data_dir), progress)
+    emb = embedder or load_embedder(settings)
+    return _load_taxonomy(emb, str(settings.esco_dir), str(settings.data_dir), progress)
 
 
 _taxonomies: dict[tuple[str, str], EscoTaxonomy] = {}
@@ -134,10 +141,10 @@ def label_cache_path(data_dir: Path, esco_version: str, model_version: str) -> P
     return data_dir / "cache" / f"esco-labels-{esco_version}-{safe}.npz"
 
 
-def taxonomy_or_none(settings: Settings | None = None) -> EscoTaxonomy | None:
+def taxonomy_or_none(settings: Settings | None = None, *, embedder: Embedder | None = None) -> EscoTaxonomy | None:
     """The taxonomy, or None (with a log line) when ESCO is not configured."""
     try:
-        return load_taxonomy(settings)
+        return load_taxonomy(settings, embedder=embedder)
     except EscoNotConfigured as exc:
         log.warning("%s; matching runs without ESCO", exc)
         return None

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from matcher.bulk import BulkRanker, RankJob
 from matcher.engine import MatchEngine
 from matcher.ranking import MatchResult
+from models.services.distributed import dask_client, worker_count
 
 log = logging.getLogger("werkmatch.nightly")
 BLOCKS_PER_WORKER = 4  # more blocks than workers, so a slow block does not hold the others up
@@ -67,7 +68,7 @@ class DaskRanker:
 
     def workers(self) -> int:
         """How many workers the cluster has now."""
-        return max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
+        return worker_count(self.client)
 
     def run(self, engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
         """Send the engine to every worker once, rank blocks there, gather in order."""
@@ -91,21 +92,5 @@ def ranker_for(cluster: str, *, workers: int = 2) -> Iterator[Ranker]:
     if cluster in ("", "none"):
         yield InProcessRanker()
         return
-    from distributed import Client, LocalCluster
-
-    if cluster == "local":
-        with (
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.WARNING,
-            ) as local,
-            Client(local) as client,  # type: ignore[no-untyped-call]
-        ):
-            yield DaskRanker(client)
-        return
-    with Client(cluster, timeout="30s") as client:  # type: ignore[no-untyped-call]
-        log.info("nightly ranking on the Dask cluster at %s", cluster)
+    with dask_client(cluster, workers=workers) as client:
         yield DaskRanker(client)
