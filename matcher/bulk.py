@@ -14,6 +14,7 @@ rankings with ``explain=False``; ``tests/test_bulk.py`` compares every job on th
 from __future__ import annotations
 
 import gc
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -232,24 +233,26 @@ class BulkRanker:
     def rank(self, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
         """Every job's results in order: the best ``k`` eligible pairs scoring at least ``min_score``, with
         score and eligibility only (as the engine's ``explain=False``)."""
-        out: list[list[MatchResult]] = []
-        # Tens of thousands of small results: the cyclic garbage collector would otherwise walk every object
-        # of the engine again and again while they are made (nothing here makes a cycle).
-        paused = gc.isenabled()
-        gc.disable()
-        try:
-            for start in range(0, len(jobs), JOBS_PER_BLOCK):
-                out.extend(self._rank_block(jobs[start : start + JOBS_PER_BLOCK]))
-        finally:
-            if paused:
-                gc.enable()
-        return out
+        return results_of(self.rank_arrays(jobs))
 
-    def _rank_block(self, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
+    def rank_arrays(self, jobs: Sequence[RankJob]) -> Ranked:
+        """``rank`` as four arrays (compact to send between processes; ``results_of`` makes the results)."""
+        blocks = [self._rank_block(jobs[i : i + JOBS_PER_BLOCK]) for i in range(0, len(jobs), JOBS_PER_BLOCK)]
+        if not blocks:
+            return Ranked(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return Ranked(
+            np.concatenate([b.counts for b in blocks]),
+            np.concatenate([b.candidate_ids for b in blocks]),
+            np.concatenate([b.vacancy_ids for b in blocks]),
+            np.concatenate([b.scores for b in blocks]),
+        )
+
+    def _rank_block(self, jobs: Sequence[RankJob]) -> Ranked:
+        empty = np.zeros(0, np.int64)
         parts = [self._retrieve(job) for job in jobs]
         sizes = np.array([len(p[0]) for p in parts], dtype=np.int64)
         if not sizes.sum():
-            return [[] for _ in jobs]
+            return Ranked(np.zeros(len(jobs), np.int64), empty, empty, np.zeros(0))
         ci = np.concatenate([p[0] for p in parts])
         vj = np.concatenate([p[1] for p in parts])
         sims = np.concatenate([p[2] for p in parts]).astype(np.float64)
@@ -258,7 +261,7 @@ class BulkRanker:
         scores, eligible = score_pairs(
             self.ca, self.va, ci, vj, self._features(ci, vj, dots), self.engine.config, self.engine.today()
         )
-        score = np.array(scores, dtype=np.float64)
+        score = np.array(scores, dtype=np.float64)  # Python's rounding, as ``score``
         floor = np.array([job.min_score for job in jobs], dtype=np.float64)[job_of]
         keep = eligible & (score >= floor)
         cid, vid = self.cid_array[ci], self.vid_array[vj]
@@ -271,9 +274,32 @@ class BulkRanker:
         rank = np.arange(len(order)) - first[jobs_in_order]
         k = np.array([job.k for job in jobs], dtype=np.int64)
         order = order[rank < k[jobs_in_order]]
-        results: list[list[MatchResult]] = [[] for _ in jobs]
-        for p, j, c, v in zip(
-            order.tolist(), job_of[order].tolist(), cid[order].tolist(), vid[order].tolist(), strict=True
-        ):
-            results[j].append(MatchResult(c, v, scores[p], {}, [], [], [], True))
-        return results
+        counts = np.bincount(job_of[order], minlength=len(jobs)).astype(np.int64)
+        return Ranked(counts, cid[order], vid[order], score[order])
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Results of jobs as arrays: ``counts[j]`` results for job ``j``, their ids and scores in job order."""
+
+    counts: np.ndarray
+    candidate_ids: np.ndarray
+    vacancy_ids: np.ndarray
+    scores: np.ndarray
+
+
+def results_of(ranked: Ranked) -> list[list[MatchResult]]:
+    """The ``MatchResult`` lists of ranked arrays (eligible pairs, score only)."""
+    out: list[list[MatchResult]] = []
+    # Many small objects at once: the cyclic garbage collector would otherwise walk every object of the engine
+    # again and again while they are made (nothing here makes a cycle).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        rows = zip(ranked.candidate_ids.tolist(), ranked.vacancy_ids.tolist(), ranked.scores.tolist(), strict=True)
+        for n in ranked.counts.tolist():
+            out.append([MatchResult(c, v, sc, {}, [], [], [], True) for c, v, sc in itertools.islice(rows, n)])
+    finally:
+        if paused:
+            gc.enable()
+    return out

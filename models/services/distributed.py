@@ -36,10 +36,17 @@ def valid_cluster(cluster: str) -> bool:
 def dask_client(cluster: str, *, workers: int = 2) -> Iterator[Any]:
     """A ``distributed.Client`` for ``local`` (``workers`` processes, one thread each) or a scheduler
     address; closed (and a local cluster stopped) on leaving."""
+    import dask
     from distributed import Client, LocalCluster
 
     if cluster == "local":
+        # Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set, which also turns off glibc's adaptive mmap
+        # threshold: every large NumPy temporary is then a fresh mmap with page faults, and ranking ran 3x
+        # slower in a worker than in this process (measured). Our workers keep glibc's defaults.
+        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}) or {})
+        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
         with (
+            dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
             LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=workers,
                 threads_per_worker=1,

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from matcher.bulk import BulkRanker, RankJob
+from matcher.bulk import BulkRanker, Ranked, RankJob, results_of
 from matcher.engine import MatchEngine
 from matcher.ranking import MatchResult
 from models.services.distributed import dask_client, worker_count
@@ -35,13 +35,13 @@ def rank_jobs(engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchRe
 _ON_WORKER: weakref.WeakKeyDictionary[MatchEngine, BulkRanker] = weakref.WeakKeyDictionary()
 
 
-def rank_jobs_on_worker(engine: MatchEngine, jobs: Sequence[RankJob]) -> list[list[MatchResult]]:
-    """``rank_jobs`` on a Dask worker: the tables are built once per scattered engine (a new object every
-    run, released when the run cancels it), not once per block."""
+def rank_jobs_on_worker(engine: MatchEngine, jobs: Sequence[RankJob]) -> Ranked:
+    """``rank_jobs`` on a Dask worker, as arrays (a few MB instead of pickled result objects); the tables are
+    built once per scattered engine (a new object every run, released when the run cancels it)."""
     ranker = _ON_WORKER.get(engine)
     if ranker is None:
         ranker = _ON_WORKER[engine] = BulkRanker(engine)
-    return ranker.rank(jobs)
+    return ranker.rank_arrays(jobs)
 
 
 class Ranker(Protocol):
@@ -81,7 +81,7 @@ class DaskRanker:
         futures = self.client.map(rank_jobs_on_worker, [shared] * len(blocks), blocks, pure=False)
         results: list[list[MatchResult]] = []
         for block in self.client.gather(futures):
-            results.extend(block)
+            results.extend(results_of(block))
         self.client.cancel(shared)
         return results
 
