@@ -14,7 +14,10 @@ def main() -> None:
     """Parse arguments and run the chosen benchmarks."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument(
-        "which", nargs="*", default=["engine"], choices=["engine", "api", "nightly", "pgvector", "encode", "parse"]
+        "which",
+        nargs="*",
+        default=["engine"],
+        choices=["engine", "api", "nightly", "pgvector", "encode", "parse", "national"],
     )
     parser.add_argument("--candidates", type=int, default=100_000)
     parser.add_argument("--distinct", type=int, default=5_000, help="distinct encoded demo profiles")
@@ -32,6 +35,8 @@ def main() -> None:
         help="nightly: where to rank, comma-separated to compare (none, local, tcp://HOST:8786)",
     )
     parser.add_argument("--cluster-workers", type=int, default=2, help="nightly: processes of a local cluster")
+    parser.add_argument("--partitions", type=int, default=35, help="national: regions the country is split in")
+    parser.add_argument("--measure", type=int, default=4, help="national: how many of the regions to run")
     parser.add_argument("--output", help="write the results as JSON")
     args = parser.parse_args()
     results = {}
@@ -81,6 +86,17 @@ def main() -> None:
             distinct=args.distinct,
             clusters=args.cluster.split(","),
             cluster_workers=args.cluster_workers,
+        )
+    if "national" in args.which:
+        from benchmarks.bench_national import run as run_national
+
+        results["national"] = run_national(
+            candidates=args.candidates,
+            vacancies=args.vacancies,
+            partitions=args.partitions,
+            measure=args.measure,
+            cluster=args.cluster.split(",")[0],
+            workers=args.cluster_workers,
         )
     text = json.dumps(results, indent=2, default=str)
     print(text)

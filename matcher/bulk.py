@@ -90,7 +90,7 @@ class BulkRanker:
         self.c_isco = _padded([_ids(sorted(p.isco), iscos) for p in cps])
         self.v_isco = _padded([_ids(sorted(p.isco), iscos) for p in vps])
         # Required skills: one item per distinct (label, uri) a vacancy requires; which items each candidate
-        # covers is computed per block of candidates (``_covered``), the rule of ``MatchEngine._skill_via``.
+        # covers is computed per pair (``_matched``), the rule of ``MatchEngine._skill_via``.
         items: dict[tuple[str, str | None], int] = {}
         self.v_items = _padded([_ids([(s.label, s.uri) for s in v.required_skills], items) for v in vs])
         self.n_required = np.array([len(v.required_skills) for v in vs], dtype=np.int64)
@@ -120,17 +120,22 @@ class BulkRanker:
         self._ess: dict[int, list[int]] = {}
 
     # ------------------------------------------------------------------ features
-    def _covered(self, rows: np.ndarray) -> np.ndarray:
-        """[len(rows), items + 1]: which required-skill items the candidates of ``rows`` cover (the last
-        column, for padding, is False)."""
-        sim = self.similar[self.c_skills[rows]]  # [n, labels, item labels]; padding reads the all-False row
-        cov = np.zeros((len(rows), self.n_items + 1), dtype=bool)
-        cov[:, : self.n_items] = sim.any(axis=1)[:, self.item_label]
-        for r, row in enumerate(rows.tolist()):
-            hit = self._lexical(row)
-            if len(hit):
-                cov[r, hit] = True
-        return cov
+    def _matched(self, ci: np.ndarray, vj: np.ndarray) -> np.ndarray:
+        """How many of vacancy ``vj[p]``'s required skills candidate ``ci[p]`` covers, per pair: by a similar
+        skill label (a candidate without skills has only padding rows: nothing similar), or by name, ESCO code
+        or as an essential skill (``_lexical``). Only the pairs' own (candidate, skill) cells are computed."""
+        items = self.v_items[vj]  # [pairs, required], -1 padding
+        valid = items >= 0
+        items = np.where(valid, items, 0)
+        labels = self.item_label[items] if len(self.item_label) else np.zeros_like(items)
+        similar = self.similar[self.c_skills[ci][:, :, None], labels[:, None, :]].any(axis=1)
+        width = self.n_items + 1
+        rows = np.unique(ci)
+        hits = [row * width + self._lexical(row) for row in rows.tolist()]
+        known = np.concatenate(hits) if hits else np.zeros(0, np.int64)
+        by_name = np.isin(ci[:, None] * width + items, known)
+        covered: np.ndarray = ((similar | by_name) & valid).sum(axis=1)
+        return covered
 
     def _within(self, ids: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
         """``ids`` limited to ``allowed``, computed once per pair of arrays (the engine's filters return the
@@ -188,10 +193,7 @@ class BulkRanker:
         ck, vk = self.c_isco[ci], self.v_isco[vj]
         group = ((ck[:, :, None] == vk[:, None, :]) & (ck[:, :, None] >= 0)).any(axis=(1, 2))
         esco = np.where(has, np.where(same, 1.0, np.where(group, 0.5, 0.0)), np.nan)
-        # Required skills covered (a candidate without skills has only padding rows: nothing similar).
-        urows, local = np.unique(ci, return_inverse=True)
-        it = self.v_items[vj]
-        matched = self._covered(urows)[local[:, None], np.where(it >= 0, it, self.n_items)].sum(axis=1)
+        matched = self._matched(ci, vj)
         has_skills = self.c_has_skills[ci] & self.v_has_skills[vj]
         return PairBlock(
             occ,
