@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Concept:
     """A label with an optional ESCO URI (given by a person, or resolved by the taxonomy)."""
 
@@ -18,7 +18,7 @@ class Concept:
     uri: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Experience:
     """A line of work history; how long ago it was is deliberately not part of matching."""
 

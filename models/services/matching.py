@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +35,12 @@ MANIFEST = "manifest.json"
 
 
 def _concepts(items: list[dict[str, Any]] | None) -> list[Concept]:
-    return [Concept(i["label"], i.get("uri")) for i in items or [] if i.get("label")]
+    """Labels and ESCO URIs recur across thousands of profiles: one string each in memory (``sys.intern``)."""
+    return [Concept(sys.intern(i["label"]), _intern(i.get("uri"))) for i in items or [] if i.get("label")]
+
+
+def _intern(text: str | None) -> str | None:
+    return sys.intern(text) if text else text
 
 
 _stamp = version_stamp
@@ -52,7 +58,10 @@ def candidate_profile(c: Candidate, geo: Geo) -> CandidateProfile:
         consent=c.consent_to_share,
         desired_occupations=_concepts(c.desired_occupations),
         skills=_concepts(c.skills),
-        experience=[Experience(e["title"], float(e.get("years") or 0), e.get("uri")) for e in c.experience or []],
+        experience=[
+            Experience(sys.intern(e["title"]), float(e.get("years") or 0), _intern(e.get("uri")))
+            for e in c.experience or []
+        ],
         education_level=c.education_level.value,
         startkwalificatie=c.startkwalificatie,
         dutch_level=str(c.dutch_level.value) if c.dutch_level else None,
