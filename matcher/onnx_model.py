@@ -55,18 +55,34 @@ def usable(folder: Path, source_version: str) -> bool:
     return bool(meta and meta.get("accepted") and meta.get("source_version") == source_version)
 
 
+_TOKENIZERS: dict[str, Any] = {}
+
+
+def shared_tokenizer(folder: Path) -> Any:
+    """The export's tokenizer, loaded once per process. The XLM-R vocabulary (250k pieces) takes ~295 MB of
+    native memory; a server that loads it before it forks its workers (``werkmatch.serving``) keeps one copy
+    for all of them, because nothing ever writes to those pages (it is not Python objects: no reference
+    counts), so the workers share it instead of holding one each."""
+    from tokenizers import Tokenizer
+
+    key = str(folder / "tokenizer.json")
+    found = _TOKENIZERS.get(key)
+    if found is None:
+        found = _TOKENIZERS[key] = Tokenizer.from_file(key)
+    return found
+
+
 class OnnxEmbedder:
     """Encodes with ONNX Runtime (int8 weights); the same prompts, pooling and normalisation as the model."""
 
     def __init__(self, folder: Path, *, threads: int = 0) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         meta = read_meta(folder)
         if meta is None:
             raise FileNotFoundError(f"no ONNX export in {folder}")
         self._meta = meta
-        self._tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tok = shared_tokenizer(folder)
         self._tok.enable_truncation(int(meta["max_seq_length"]))
         self._tok.enable_padding(pad_id=int(meta["pad_id"]), pad_token=str(meta["pad_token"]))
         opts = ort.SessionOptions()

@@ -40,6 +40,20 @@ def load_embedder(settings: Settings | None = None) -> Embedder:
     return _load_embedder(model, adapter)
 
 
+def preload_shared(settings: Settings | None = None) -> bool:
+    """Load what the workers of one server can share read-only before they are forked: the ONNX export's
+    tokenizer (native memory nobody writes to). Return whether there was something to load."""
+    settings = settings or get_settings()
+    model, adapter = _model_key(settings), _adapter_key(settings)
+    if settings.embedder == "torch" or not Path(model).is_dir():
+        return False
+    folder = onnx_model.folder_of(Path(model))
+    if not onnx_model.usable(folder, source_version(model, adapter)):
+        return False
+    onnx_model.shared_tokenizer(folder)
+    return True
+
+
 @lru_cache(maxsize=4)
 def _load_onnx(folder: str) -> Embedder:
     return onnx_model.OnnxEmbedder(Path(folder))

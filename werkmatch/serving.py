@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import sys
 from typing import Any
 
 import uvicorn
+import uvicorn._subprocess as uvicorn_subprocess
 from uvicorn.supervisors import Multiprocess
 
 
@@ -28,12 +30,24 @@ class TcpConfig(uvicorn.Config):
         return sock
 
 
+def _fork_workers() -> None:
+    """Start the workers by fork instead of uvicorn's spawn, after loading what they can share read-only
+    (``runtime.preload_shared``: the tokenizer's ~295 MB of native memory, one copy for all workers instead of
+    one each). Nothing else is loaded here, and this process starts no thread before it forks: each worker
+    creates its own database engine, ONNX session and indexer after the fork."""
+    from werkmatch.runtime import preload_shared
+
+    preload_shared()
+    uvicorn_subprocess.spawn = multiprocessing.get_context("fork")  # type: ignore[assignment]
+
+
 def run(app: str, *, workers: int, **options: Any) -> None:
     """Serve ``app`` (an import string of a factory) like ``uvicorn.run``, without reloading."""
     config = TcpConfig(app, factory=True, workers=workers, **options)
     server = uvicorn.Server(config=config)
     try:
         if config.workers > 1:
+            _fork_workers()
             Multiprocess(config, sockets=[config.bind_socket()]).run()
         else:
             config.load_app()
