@@ -58,3 +58,25 @@ def test_missing_esco_is_said_plainly(tmp_path, monkeypatch):
     res = CliRunner().invoke(app, ["taxonomy", "normalize", "--kind", "skill", "--input", str(inp)])
     get_settings.cache_clear()
     assert res.exit_code == 2 and "ESCO is not configured" in res.output
+
+
+def test_a_taxonomy_made_with_another_embedder_is_not_kept_for_the_process(taxonomy):
+    """`werkmatch index embed --cluster` builds the taxonomy with the cluster's embedder (the same model version,
+    another object, closed after the command): that taxonomy is neither taken from nor left in the process's
+    cache (it once was left there: the next command in the process failed with 'IOLoop is closed')."""
+    from werkmatch.runtime import load_embedder, load_taxonomy
+
+    class Elsewhere:  # stands for DaskEmbedder: the same vectors and version, another object
+        def __init__(self, inner):
+            self.inner, self.dim, self.version = inner, inner.dim, inner.version
+
+        def encode(self, texts, *, kind="query"):
+            return self.inner.encode(texts, kind=kind)
+
+    elsewhere = Elsewhere(load_embedder())
+    other = load_taxonomy(embedder=elsewhere)
+    assert other.occupations.vectors is not None and other.occupations.vectors.embedder is elsewhere
+    again = load_taxonomy()
+    assert again is not other
+    assert again.occupations.vectors is not None and again.occupations.vectors.embedder is not elsewhere
+    assert again.normalizer("occupation").search(["orderpicker"], top=1)[0][0].label == "orderpicker"

@@ -89,10 +89,13 @@ def load_taxonomy(
     embedder: Embedder | None = None,
 ) -> EscoTaxonomy:
     """The ESCO taxonomy with label embeddings cached in the data folder (EscoNotConfigured without ESCO);
-    labels not in the cache are embedded with ``embedder`` (default: the configured model)."""
+    labels not in the cache are embedded with ``embedder`` (default: the configured model). Only a taxonomy of
+    the configured model is kept for the process: one made with another embedder (a Dask cluster's, which is
+    closed after its command) must not be handed to the next caller."""
     settings = settings or get_settings()
-    emb = embedder or load_embedder(settings)
-    return _load_taxonomy(emb, str(settings.esco_dir), str(settings.data_dir), progress)
+    if embedder is None:
+        return _load_taxonomy(load_embedder(settings), str(settings.esco_dir), str(settings.data_dir), progress)
+    return _build_taxonomy(embedder, settings, progress)
 
 
 _taxonomies: dict[tuple[str, str], EscoTaxonomy] = {}
@@ -104,23 +107,29 @@ def _load_taxonomy(emb: Embedder, esco_dir: str, data_dir: str, progress: Callab
     with _lock:
         if key in _taxonomies:
             return _taxonomies[key]
-        settings = get_settings().model_copy(update={"esco_dir": Path(esco_dir)})
-        data = esco(settings)
-        cache = label_cache_path(Path(data_dir), data.version, emb.version)
-        vectors = TextVectors(emb)
-        try:
-            vectors.load(cache)
-        except Exception as exc:  # a corrupt or half-written cache is rebuilt, never fatal
-            log.warning("ESCO label cache %s cannot be read (%r); rebuilding it", cache, exc)
-            cache.unlink(missing_ok=True)
-            vectors = TextVectors(emb)
-        before = len(vectors)
-        tax = EscoTaxonomy(data, vectors, progress=progress)
-        if len(vectors) != before:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            vectors.save(cache)
+        settings = get_settings().model_copy(update={"esco_dir": Path(esco_dir), "data_dir": Path(data_dir)})
+        tax = _build_taxonomy(emb, settings, progress)
         _taxonomies[key] = tax
         return tax
+
+
+def _build_taxonomy(emb: Embedder, settings: Settings, progress: Callable[[int], None] | None) -> EscoTaxonomy:
+    """A taxonomy whose label vectors come from the cache file, the missing ones embedded with ``emb``."""
+    data = esco(settings)
+    cache = label_cache_path(settings.data_dir, data.version, emb.version)
+    vectors = TextVectors(emb)
+    try:
+        vectors.load(cache)
+    except Exception as exc:  # a corrupt or half-written cache is rebuilt, never fatal
+        log.warning("ESCO label cache %s cannot be read (%r); rebuilding it", cache, exc)
+        cache.unlink(missing_ok=True)
+        vectors = TextVectors(emb)
+    before = len(vectors)
+    tax = EscoTaxonomy(data, vectors, progress=progress)
+    if len(vectors) != before:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        vectors.save(cache)
+    return tax
 
 
 def index_english_skills(tax: EscoTaxonomy, settings: Settings | None = None) -> None:
