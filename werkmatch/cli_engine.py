@@ -309,8 +309,10 @@ def nightly(
     from werkmatch.settings import get_settings
 
     settings = get_settings()
+    from models.services.distributed import valid_cluster
+
     if cluster is not None:
-        if cluster not in ("none", "local") and not cluster.startswith(("tcp://", "tls://")):
+        if not valid_cluster(cluster):
             raise fail(f"--cluster: '{cluster}' is not none, local or a scheduler address tcp://HOST:PORT")
         settings = settings.model_copy(update={"nightly_cluster": cluster})
     window = None

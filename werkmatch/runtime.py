@@ -30,25 +30,28 @@ def load_embedder(settings: Settings | None = None) -> Embedder:
     """The configured model: its int8 ONNX export when it is there, current and accepted (unless
     ``WERKMATCH_EMBEDDER=torch``), else the sentence-transformers model (built model folder by default)."""
     settings = settings or get_settings()
-    model, adapter = _model_key(settings), _adapter_key(settings)
-    if settings.embedder != "torch" and Path(model).is_dir():
-        folder = onnx_model.folder_of(Path(model))
-        if onnx_model.usable(folder, source_version(model, adapter)):
-            return _load_onnx(str(folder))
-        if settings.embedder == "onnx":
-            raise ModelMissing(f"no current ONNX export in {folder}: run `werkmatch model build`")
-    return _load_embedder(model, adapter)
+    folder = _onnx_folder(settings)
+    if folder is not None:
+        return _load_onnx(str(folder))
+    if settings.embedder == "onnx":
+        raise ModelMissing(f"no current ONNX export for {_model_key(settings)}: run `werkmatch model build`")
+    return _load_embedder(_model_key(settings), _adapter_key(settings))
+
+
+def _onnx_folder(settings: Settings) -> Path | None:
+    """The ONNX export to use, or None (torch asked for, or no accepted export of exactly this model)."""
+    model = _model_key(settings)
+    if settings.embedder == "torch" or not Path(model).is_dir():
+        return None
+    folder = onnx_model.folder_of(Path(model))
+    return folder if onnx_model.usable(folder, source_version(model, _adapter_key(settings))) else None
 
 
 def preload_shared(settings: Settings | None = None) -> bool:
     """Load what the workers of one server can share read-only before they are forked: the ONNX export's
     tokenizer (native memory nobody writes to). Return whether there was something to load."""
-    settings = settings or get_settings()
-    model, adapter = _model_key(settings), _adapter_key(settings)
-    if settings.embedder == "torch" or not Path(model).is_dir():
-        return False
-    folder = onnx_model.folder_of(Path(model))
-    if not onnx_model.usable(folder, source_version(model, adapter)):
+    folder = _onnx_folder(settings or get_settings())
+    if folder is None:
         return False
     onnx_model.shared_tokenizer(folder)
     return True
